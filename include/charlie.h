@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * charlie: a micro-VM monitor for Linux/KVM.
+ *
+ * Lifecycle (design.md section 2):
+ *   charlie_config_init -> fill fields -> charlie_config_validate
+ *   charlie_vm_create -> charlie_vm_start -> (running)
+ *   charlie_vm_request_stop (ACPI power button) / charlie_vm_stop (force)
+ *   charlie_vm_wait -> charlie_vm_destroy
+ *
+ * States: created -> starting -> running -> stopping -> stopped, or -> error.
+ * The library never exits, aborts or prints: every message goes through
+ * the callbacks below. All functions return 0 or a negative errno value.
+ */
+#ifndef CHARLIE_H
+#define CHARLIE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CHARLIE_VERSION "0.1.0"
+
+/* The boot marker: the guest writes CHARLIE_BOOT_MARKER_VALUE to this
+ * I/O port when userspace is ready (in the spirit of Firecracker's boot
+ * timer).  Nothing decodes port 0x4f0 on a PC or on QEMU's pc/q35/microvm
+ * machines, so the write is harmless under other VMMs. */
+#define CHARLIE_BOOT_MARKER_PORT 0x4f0
+#define CHARLIE_BOOT_MARKER_VALUE 0x7b
+
+/* CLI exit codes (design.md section 2). */
+enum charlie_exit {
+	CHARLIE_EXIT_POWEROFF = 0, /* guest powered off or rebooted */
+	CHARLIE_EXIT_FORCED = 1,   /* stopped by force */
+	CHARLIE_EXIT_CONFIG = 2,   /* bad usage or configuration */
+	CHARLIE_EXIT_CRASH = 3,	   /* guest crashed */
+	CHARLIE_EXIT_HOST = 4,	   /* host-side failure */
+};
+
+enum charlie_state {
+	CHARLIE_STATE_CREATED,
+	CHARLIE_STATE_STARTING,
+	CHARLIE_STATE_RUNNING,
+	CHARLIE_STATE_STOPPING,
+	CHARLIE_STATE_STOPPED,
+	CHARLIE_STATE_ERROR,
+};
+
+enum charlie_stop_reason {
+	CHARLIE_STOP_NONE,
+	CHARLIE_STOP_POWEROFF, /* guest powered itself off */
+	CHARLIE_STOP_REBOOT,   /* guest asked for a reset (i8042, reboot=k) */
+	CHARLIE_STOP_FORCED,   /* charlie_vm_stop() */
+	CHARLIE_STOP_CRASH,    /* triple fault, internal error, failed entry */
+	CHARLIE_STOP_HOST_ERROR,
+};
+
+enum charlie_log_level {
+	CHARLIE_LOG_DEBUG,
+	CHARLIE_LOG_INFO,
+	CHARLIE_LOG_WARN,
+	CHARLIE_LOG_ERROR,
+};
+
+/*
+ * Errors: every failure before start names the field (or file) and the
+ * reason.  `code` is a stable identifier from enum charlie_err so tests
+ * and callers can tell failures apart without parsing text.
+ */
+enum charlie_err {
+	CHARLIE_OK = 0,
+	/* configuration */
+	CHARLIE_E_CPUS,
+	CHARLIE_E_MEMORY,
+	CHARLIE_E_CMDLINE,
+	CHARLIE_E_NO_KERNEL,
+	CHARLIE_E_INITRD,
+	/* kernel files (design.md section 5) */
+	CHARLIE_E_KERNEL_OPEN,
+	CHARLIE_E_KERNEL_NOT_REGULAR,
+	CHARLIE_E_KERNEL_EMPTY,
+	CHARLIE_E_KERNEL_TOO_SMALL,
+	CHARLIE_E_KERNEL_TRUNCATED,
+	CHARLIE_E_KERNEL_BOOT_FLAG,
+	CHARLIE_E_KERNEL_HDRS,
+	CHARLIE_E_KERNEL_OLD_PROTOCOL,
+	CHARLIE_E_KERNEL_SETUP_SECTS,
+	CHARLIE_E_KERNEL_NOT_64BIT,
+	CHARLIE_E_KERNEL_NOT_RELOCATABLE,
+	CHARLIE_E_KERNEL_ALIGNMENT,
+	CHARLIE_E_KERNEL_INIT_SIZE,
+	CHARLIE_E_KERNEL_CMDLINE_TOO_LONG,
+	CHARLIE_E_KERNEL_INITRD_TOO_BIG,
+	CHARLIE_E_KERNEL_INITRD_ADDR,
+	CHARLIE_E_KERNEL_COMPRESSED_FILE, /* gzip/xz/zstd/bzip2/lz4 file */
+	CHARLIE_E_KERNEL_ARM64,
+	CHARLIE_E_KERNEL_PE_NOT_LINUX,
+	CHARLIE_E_KERNEL_ELF_NO_PVH,
+	CHARLIE_E_KERNEL_ELF_BAD,
+	CHARLIE_E_KERNEL_ELF_ARCH,
+	CHARLIE_E_KERNEL_ELF_SEGMENT,
+	CHARLIE_E_KERNEL_UNKNOWN_FORMAT,
+	/* host */
+	CHARLIE_E_KVM,
+	CHARLIE_E_HOST,
+	CHARLIE_E_STATE, /* call not valid in the current state */
+	CHARLIE_E__COUNT,
+};
+
+struct charlie_error {
+	enum charlie_err code;
+	char field[32];	 /* "memory", "kernel", "initrd", "cmdline", ... */
+	char msg[512];	 /* one line: "kernel /x/bzImage: boot flag ..." */
+};
+
+/* Stable short name of an error code, e.g. "kernel-boot-flag". */
+const char *charlie_err_name(enum charlie_err code);
+
+struct charlie_config {
+	unsigned int cpus;	/* 1..CHARLIE_MAX_CPUS */
+	uint64_t memory;	/* bytes, multiple of 2 MiB */
+	const char *kernel;	/* bzImage or ELF vmlinux with a PVH note */
+	const char *initrd;	/* optional */
+	const char *cmdline;	/* optional */
+	int console_in_fd;	/* -1: no console input */
+	int console_out_fd;	/* -1: console only through the callback */
+};
+
+#define CHARLIE_MAX_CPUS 64
+#define CHARLIE_MIN_MEMORY (16ull << 20)
+#define CHARLIE_MAX_MEMORY (1ull << 40)
+
+/* Defaults: 1 vCPU, 256 MiB, no console fds. */
+void charlie_config_init(struct charlie_config *cfg);
+
+/* Checks everything that can be checked before start, including the
+ * kernel file, the initrd and the command line against the kernel's
+ * header limits.  Returns 0 or -EINVAL with `err` filled in. */
+int charlie_config_validate(const struct charlie_config *cfg,
+			    struct charlie_error *err);
+
+/* ---- kernel inspection (charlie check-kernel) ---- */
+
+enum charlie_kernel_format {
+	CHARLIE_KFMT_UNKNOWN,
+	CHARLIE_KFMT_BZIMAGE,
+	CHARLIE_KFMT_ELF_PVH,
+};
+
+struct charlie_kernel_report {
+	enum charlie_kernel_format format;
+	char format_name[64];	/* "bzImage", "ELF vmlinux (PVH)", "gzip data" */
+	char arch[32];		/* "x86_64", "arm64", ... */
+	uint16_t protocol;	/* boot protocol, e.g. 0x020f; 0 if none */
+	uint64_t entry32;	/* PVH entry or code32_start; 0 if none */
+	uint64_t entry64;	/* 64-bit entry offset (startup_64); 0 if none */
+	char compression[16];	/* payload: "gzip", "zstd", "xz", "none", ... */
+	bool has_pvh_note;
+	bool relocatable;
+	uint64_t kernel_alignment;
+	uint64_t init_size;	/* memory the kernel needs while booting */
+	uint64_t pref_address;
+	uint32_t cmdline_size;	/* max command line length (bytes) */
+	uint32_t initrd_addr_max;
+	char version[128];	/* kernel version string when found */
+	bool bootable;		/* the verdict */
+	struct charlie_error err; /* why not, when !bootable */
+};
+
+/* Describes a kernel file and checks it against memory/cmdline/initrd
+ * (pass 0/NULL to skip those checks).  Returns 0 when bootable, else
+ * -EINVAL with rep->err filled in; rep is always filled as far as the
+ * file could be understood. */
+int charlie_kernel_inspect(const char *path, uint64_t memory,
+			   const char *cmdline, const char *initrd,
+			   struct charlie_kernel_report *rep);
+
+/* ---- the VM ---- */
+
+struct charlie_stop_info {
+	enum charlie_stop_reason reason;
+	int exit_code;		/* suggested CLI exit code */
+	char summary[256];	/* one line: "guest rebooted", "triple fault" */
+	char report[8192];	/* multi-line crash report, "" if none */
+};
+
+/* Phase timestamps, CLOCK_MONOTONIC nanoseconds; 0 if not reached. */
+struct charlie_timeline {
+	uint64_t validated;
+	uint64_t memory_mapped;
+	uint64_t kernel_loaded;
+	uint64_t first_vcpu_entry;
+	uint64_t first_console_byte;
+	uint64_t boot_marker;
+	uint64_t stopped;
+};
+
+struct charlie_callbacks {
+	void *opaque;
+	void (*state_changed)(void *opaque, enum charlie_state from,
+			      enum charlie_state to);
+	void (*guest_stopped)(void *opaque,
+			      const struct charlie_stop_info *info);
+	/* one line, no trailing newline */
+	void (*log)(void *opaque, enum charlie_log_level level,
+		    const char *line);
+	/* guest console bytes (in addition to console_out_fd) */
+	void (*console)(void *opaque, const void *buf, size_t len);
+};
+
+struct charlie_vm;
+
+int charlie_vm_create(const struct charlie_config *cfg,
+		      const struct charlie_callbacks *cb,
+		      struct charlie_vm **out, struct charlie_error *err);
+int charlie_vm_start(struct charlie_vm *vm, struct charlie_error *err);
+/* Presses the ACPI power button; -ENOTSUP until the VM has ACPI. */
+int charlie_vm_request_stop(struct charlie_vm *vm);
+/* Stops the VM by force; the guest_stopped callback follows. */
+int charlie_vm_stop(struct charlie_vm *vm);
+/* Blocks until the VM has stopped; fills info when not NULL. */
+int charlie_vm_wait(struct charlie_vm *vm, struct charlie_stop_info *info);
+void charlie_vm_destroy(struct charlie_vm *vm);
+
+enum charlie_state charlie_vm_state(const struct charlie_vm *vm);
+const char *charlie_state_name(enum charlie_state s);
+void charlie_vm_timeline(const struct charlie_vm *vm,
+			 struct charlie_timeline *t);
+
+/* True when /dev/kvm is PVM (module kvm_pvm loaded). */
+bool charlie_host_is_pvm(void);
+
+#endif /* CHARLIE_H */

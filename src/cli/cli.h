@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CHARLIE_CLI_H
+#define CHARLIE_CLI_H
+
+/* Subcommands; each returns the process exit code (enum charlie_exit). */
+int cmd_run(int argc, char **argv);
+int cmd_check_kernel(int argc, char **argv);
+
+/* Parses "256M", "1G", "512MiB", "1073741824" into bytes; -1 on error. */
+long long cli_parse_size(const char *s);
+
+#endif

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#include "cli.h"
+#include "charlie.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: charlie run --kernel PATH [--initrd PATH] [--cmdline STR]\n"
+		   "                  [--cpus N] [--memory SIZE] [--timeline]\n"
+		   "       charlie check-kernel PATH [--memory SIZE] [--cmdline STR] [--initrd PATH]\n"
+		   "       charlie --help | --version\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CHARLIE_EXIT_CONFIG;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("charlie %s\n", CHARLIE_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check-kernel"))
+		return cmd_check_kernel(argc - 1, argv + 1);
+	fprintf(stderr, "charlie: unknown command '%s' (try --help)\n", argv[1]);
+	return CHARLIE_EXIT_CONFIG;
+}

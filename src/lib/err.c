@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#include "err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const names[CHARLIE_E__COUNT] = {
+	[CHARLIE_OK] = "ok",
+	[CHARLIE_E_CPUS] = "cpus",
+	[CHARLIE_E_MEMORY] = "memory",
+	[CHARLIE_E_CMDLINE] = "cmdline",
+	[CHARLIE_E_NO_KERNEL] = "no-kernel",
+	[CHARLIE_E_INITRD] = "initrd",
+	[CHARLIE_E_KERNEL_OPEN] = "kernel-open",
+	[CHARLIE_E_KERNEL_NOT_REGULAR] = "kernel-not-regular",
+	[CHARLIE_E_KERNEL_EMPTY] = "kernel-empty",
+	[CHARLIE_E_KERNEL_TOO_SMALL] = "kernel-too-small",
+	[CHARLIE_E_KERNEL_TRUNCATED] = "kernel-truncated",
+	[CHARLIE_E_KERNEL_BOOT_FLAG] = "kernel-boot-flag",
+	[CHARLIE_E_KERNEL_HDRS] = "kernel-hdrs",
+	[CHARLIE_E_KERNEL_OLD_PROTOCOL] = "kernel-old-protocol",
+	[CHARLIE_E_KERNEL_SETUP_SECTS] = "kernel-setup-sects",
+	[CHARLIE_E_KERNEL_NOT_64BIT] = "kernel-not-64bit",
+	[CHARLIE_E_KERNEL_NOT_RELOCATABLE] = "kernel-not-relocatable",
+	[CHARLIE_E_KERNEL_ALIGNMENT] = "kernel-alignment",
+	[CHARLIE_E_KERNEL_INIT_SIZE] = "kernel-init-size",
+	[CHARLIE_E_KERNEL_CMDLINE_TOO_LONG] = "kernel-cmdline-too-long",
+	[CHARLIE_E_KERNEL_INITRD_TOO_BIG] = "kernel-initrd-too-big",
+	[CHARLIE_E_KERNEL_INITRD_ADDR] = "kernel-initrd-addr",
+	[CHARLIE_E_KERNEL_COMPRESSED_FILE] = "kernel-compressed-file",
+	[CHARLIE_E_KERNEL_ARM64] = "kernel-arm64",
+	[CHARLIE_E_KERNEL_PE_NOT_LINUX] = "kernel-pe-not-linux",
+	[CHARLIE_E_KERNEL_ELF_NO_PVH] = "kernel-elf-no-pvh",
+	[CHARLIE_E_KERNEL_ELF_BAD] = "kernel-elf-bad",
+	[CHARLIE_E_KERNEL_ELF_ARCH] = "kernel-elf-arch",
+	[CHARLIE_E_KERNEL_ELF_SEGMENT] = "kernel-elf-segment",
+	[CHARLIE_E_KERNEL_UNKNOWN_FORMAT] = "kernel-unknown-format",
+	[CHARLIE_E_KVM] = "kvm",
+	[CHARLIE_E_HOST] = "host",
+	[CHARLIE_E_STATE] = "state",
+};
+
+const char *charlie_err_name(enum charlie_err code)
+{
+	if ((unsigned int)code >= CHARLIE_E__COUNT || !names[code])
+		return "unknown";
+	return names[code];
+}
+
+int err_set(struct charlie_error *err, enum charlie_err code,
+	    const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -EINVAL;
+	err->code = code;
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
