@@ -34,3 +34,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "charlie: unknown command '%s' (try --help)\n", argv[1]);
 	return CHARLIE_EXIT_CONFIG;
 }
+
+void cli_print_error(const struct charlie_error *err)
+{
+	fprintf(stderr, "charlie: %s [%s]\n", err->msg,
+		charlie_err_name(err->code));
+}
