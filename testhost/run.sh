@@ -1,0 +1,187 @@
+#!/bin/sh
+# Runs a scenario script inside the test host (design.md 6): QEMU (TCG, an
+# emulated AMD CPU with SVM) boots the Debian L1 kernel with the base
+# initramfs from build-l1.sh plus a per-run cpio appended to it, holding
+#   /scenario.sh        the SCENARIO_SCRIPT argument (run by busybox sh)
+#   /bin/charlie        $CHARLIE or build/charlie, if it exists, with the
+#                       shared libraries ldd lists (same paths)
+#   GUESTPATH           for each --add HOSTPATH:GUESTPATH
+# L1 loads the kvm modules, checks /dev/kvm, runs the scenario and powers
+# off.  The L1 console streams to stdout.
+#
+#   testhost/run.sh [--add HOSTPATH:GUESTPATH]... [--timeout SECS]
+#                   [--memory MIB] [--hostfwd 127.0.0.1:HP-:GP]...
+#                   [--append STR] [--gzip] [--bzimage] SCENARIO_SCRIPT
+#
+# Exit: the scenario's exit code; 124 timeout (QEMU killed); 125 L1 never
+# got /dev/kvm (the reason is printed); 126 L1 stopped without reporting the
+# scenario's exit (kernel panic, scenario powered off itself...); 127 no QEMU;
+# 4 the initramfs could not be built.
+# Only TCG is used, so this works on a machine without /dev/kvm.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+say() { echo "testhost: $*" >&2; }
+usage() {
+	sed -n 's/^#   \{0,1\}//p' "$0" | sed -n '/^testhost\/run.sh/,/SCENARIO_SCRIPT$/p' >&2
+	exit 2
+}
+
+timeout=600
+memory=2048
+adds=
+hostfwds=
+append=
+l1opts=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--add) [ $# -ge 2 ] || usage; adds="$adds
+$2"; shift 2 ;;
+	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
+	--memory) [ $# -ge 2 ] || usage; memory=$2; shift 2 ;;
+	--hostfwd) [ $# -ge 2 ] || usage; hostfwds="$hostfwds $2"; shift 2 ;;
+	--append) [ $# -ge 2 ] || usage; append=$2; shift 2 ;;
+	--gzip | --bzimage) l1opts="$l1opts $1"; shift ;;
+	-h | --help) usage ;;
+	--) shift; break ;;
+	-*) say "unknown option $1"; usage ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 1 ] || usage
+scenario=$1
+[ -f "$scenario" ] || { say "$scenario: no such file"; exit 2; }
+case $timeout in '' | *[!0-9]*) say "--timeout wants seconds"; exit 2 ;; esac
+
+qemu=${QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null 2>&1 || {
+	say "$qemu not found (Debian package qemu-system-x86)"
+	exit 127
+}
+
+base=$("$here/build-l1.sh" $l1opts) || exit 4
+kernel=$(echo "$base" | sed -n 's/^kernel=//p')
+initrd=$(echo "$base" | sed -n 's/^initrd=//p')
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/testhost.XXXXXX")
+qpid=
+wd=
+cleanup() {
+	[ -z "$wd" ] || kill "$wd" 2>/dev/null || true
+	[ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+stage="$work/stage"
+mkdir -p "$stage/bin" "$stage/etc/testhost"
+
+# Copies host file $1 to guest path $2 (following symlinks).
+put() {
+	mkdir -p "$stage$(dirname "$2")"
+	cp -RL "$1" "$stage$2"
+}
+
+cp "$scenario" "$stage/scenario.sh"
+charlie=${CHARLIE:-$root/build/charlie}
+if [ -f "$charlie" ]; then
+	put "$charlie" /bin/charlie
+	# "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and
+	# "/lib64/ld-linux-x86-64.so.2 (0x...)"; linux-vdso has no file.
+	for lib in $(ldd "$charlie" 2>/dev/null | sed -n \
+		-e 's/^.*=> \(\/[^ ]*\) (0x.*$/\1/p' \
+		-e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*$/\1/p'); do
+		put "$lib" "$lib"
+	done
+else
+	say "no charlie binary at $charlie; the scenario runs without it"
+fi
+echo "$adds" | while IFS= read -r a; do
+	[ -n "$a" ] || continue
+	hp=${a%%:*}
+	gp=${a#*:}
+	case $gp in /*) ;; *) say "--add $a: GUESTPATH must be absolute"; exit 2 ;; esac
+	[ -e "$hp" ] || { say "--add $a: $hp does not exist"; exit 2; }
+	put "$hp" "$gp"
+done
+
+netargs=
+if [ -n "$hostfwds" ]; then
+	fw=
+	for f in $hostfwds; do fw="$fw,hostfwd=tcp:$f"; done
+	netargs="-netdev user,id=n0,net=10.0.2.0/24$fw -device virtio-net-device,netdev=n0"
+	touch "$stage/etc/testhost/net"
+fi
+
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/run.cpio"
+cat "$initrd" "$work/run.cpio" >"$work/initrd"
+
+log="$work/console.log"
+: >"$log"
+start=$(date +%s.%N)
+say "booting L1 ($(basename "$kernel"), $(wc -c <"$work/initrd" | tr -d ' ') bytes of initramfs, timeout ${timeout}s)"
+# -no-reboot: a panic (panic=-1) or a failed power-off ends QEMU too.
+# shellcheck disable=SC2086
+"$qemu" -accel tcg -cpu EPYC,+svm -m "$memory" -smp 1 -M microvm \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-chardev "stdio,id=con,logfile=$log" -serial chardev:con \
+	$netargs \
+	-kernel "$kernel" -initrd "$work/initrd" \
+	-append "console=ttyS0 tsc_early_khz=2000000 quiet panic=-1 pci=off $append" \
+	</dev/null 2>"$work/qemu.err" &
+qpid=$!
+# Watchdog: polls once a second so it ends soon after QEMU does.
+(
+	n=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ "$n" -ge "$timeout" ]; then
+			touch "$work/timedout"
+			kill "$qpid" 2>/dev/null
+			exit 0
+		fi
+		sleep 1
+		n=$((n + 1))
+	done
+) &
+wd=$!
+set +e
+wait "$qpid"
+qrc=$?
+set -e
+qpid=
+kill "$wd" 2>/dev/null || true
+wait "$wd" 2>/dev/null || true
+wd=
+end=$(date +%s.%N)
+# QEMU's complaints, less the list of EPYC features TCG lacks.
+grep -v "TCG doesn't support requested feature" "$work/qemu.err" >&2 || true
+wall=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')
+
+clean=$(tr -d '\r' <"$log")
+ready=$(echo "$clean" | sed -n 's/^TESTHOST-KVM-READY uptime=//p' | head -1)
+exitline=$(echo "$clean" | sed -n 's/^TESTHOST-EXIT=//p' | tail -1)
+if [ -f "$work/timedout" ]; then
+	say "timed out after ${timeout}s (QEMU killed)${ready:+; L1 had /dev/kvm at ${ready}s}"
+	exit 124
+fi
+nokvm=$(echo "$clean" | sed -n 's/^TESTHOST-NO-KVM: //p' | head -1)
+if [ -z "$ready" ]; then
+	if [ -n "$nokvm" ]; then
+		say "L1 has no /dev/kvm: $nokvm"
+	else
+		say "L1 stopped before /dev/kvm was ready (QEMU exit $qrc); last console lines:"
+		echo "$clean" | tail -5 | sed 's/^/testhost:   /' >&2
+	fi
+	exit 125
+fi
+if [ -z "$exitline" ]; then
+	say "L1 stopped without reporting the scenario's exit (QEMU exit $qrc); last console lines:"
+	echo "$clean" | tail -5 | sed 's/^/testhost:   /' >&2
+	exit 126
+fi
+rc=${exitline%% *}
+done_up=$(echo "$exitline" | sed -n 's/^.* uptime=//p')
+say "L1 /dev/kvm at ${ready}s (L1 uptime), scenario ended at ${done_up}s; wall ${wall}s; scenario exit $rc"
+exit "$rc"
