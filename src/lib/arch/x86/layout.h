@@ -16,7 +16,7 @@
 #define X86_PVH_MEMMAP_ADDR	0x00010000ull /* hvm_memmap_table_entry[] */
 #define X86_CMDLINE_ADDR	0x00020000ull
 #define X86_CMDLINE_MAX		0x00010000ull /* 64 KiB reserved */
-#define X86_MPTABLE_ADDR	0x0009fc00ull /* MP floating pointer + table */
+#define X86_MPTABLE_ADDR	0x000f0000ull /* MP floating pointer + table (BIOS area) */
 #define X86_EBDA_START		0x0009fc00ull /* e820: reserved from here */
 #define X86_BIOS_END		0x00100000ull
 #define X86_KERNEL_ADDR		0x00100000ull /* 1 MiB */

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/*
+ * i8042 keyboard controller, enough for Linux's probe to succeed quietly
+ * and for the guest to reset the machine (`reboot=k`: command 0xfe on
+ * port 0x64, or pulsing output-port bit 0 through command 0xd1).
+ * No keyboard is attached: keyboard commands written to port 0x60 are
+ * answered with 0xfe (resend) so atkbd gives up at once.
+ */
+#include "vm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define I8042_DATA 0x60
+#define I8042_CMD 0x64 /* also the status register */
+#define I8042_IRQ 1
+
+#define STS_OBF 0x01
+#define STS_SYS 0x04
+#define STS_CMD 0x08 /* last write was a command */
+
+#define CTR_KBDINT 0x01
+
+struct i8042 {
+	struct vm *vm;
+	pthread_mutex_t lock;
+	uint8_t status, ctr, outport, pending_cmd;
+	uint8_t out[4];
+	unsigned int out_len;
+};
+
+static void queue_out(struct i8042 *k, uint8_t v)
+{
+	if (k->out_len < sizeof(k->out))
+		k->out[k->out_len++] = v;
+	k->status |= STS_OBF;
+}
+
+static void update_irq(struct i8042 *k)
+{
+	vm_irq_line(k->vm, I8042_IRQ,
+		    (k->status & STS_OBF) && (k->ctr & CTR_KBDINT));
+}
+
+static void i8042_read(void *opaque, uint16_t off, uint8_t *data,
+		       unsigned size)
+{
+	struct i8042 *k = opaque;
+	uint8_t v;
+
+	if (off != 0 && off != 4) { /* 0x61..0x63 are not ours */
+		memset(data, 0xff, size);
+		return;
+	}
+	pthread_mutex_lock(&k->lock);
+	if (off == 0) { /* port 0x60 */
+		v = k->out_len ? k->out[0] : 0;
+		if (k->out_len) {
+			memmove(k->out, k->out + 1, --k->out_len);
+			if (!k->out_len)
+				k->status &= ~STS_OBF;
+		}
+		update_irq(k);
+	} else {
+		v = k->status;
+	}
+	pthread_mutex_unlock(&k->lock);
+	memset(data, 0, size);
+	data[0] = v;
+}
+
+static void i8042_write(void *opaque, uint16_t off, const uint8_t *data,
+			unsigned size)
+{
+	struct i8042 *k = opaque;
+	uint8_t v = data[0];
+	bool reset = false;
+
+	if (off != 0 && off != 4)
+		return;
+	pthread_mutex_lock(&k->lock);
+	if (off == I8042_CMD - I8042_DATA) {
+		k->status |= STS_CMD;
+		switch (v) {
+		case 0x20: /* read CTR */
+			queue_out(k, k->ctr);
+			break;
+		case 0x60: /* write CTR: next data byte */
+		case 0xd1: /* write output port: next data byte */
+		case 0xd2: /* write keyboard output buffer */
+		case 0xd3: /* write aux output buffer */
+		case 0xd4: /* write to aux device */
+			k->pending_cmd = v;
+			break;
+		case 0xaa: /* self test */
+			queue_out(k, 0x55);
+			break;
+		case 0xa9: /* aux interface test: no aux (clock line stuck) */
+			queue_out(k, 0x01);
+			break;
+		case 0xab: /* keyboard interface test: ok */
+			queue_out(k, 0x00);
+			break;
+		case 0xd0: /* read output port */
+			queue_out(k, k->outport);
+			break;
+		case 0xfe: /* pulse reset line */
+			reset = true;
+			break;
+		default:
+			/* 0xad/0xae/0xa7/0xa8 enable/disable: no state */
+			break;
+		}
+	} else {
+		k->status &= ~STS_CMD;
+		switch (k->pending_cmd) {
+		case 0x60:
+			k->ctr = v;
+			if (v & 0x04)
+				k->status |= STS_SYS;
+			break;
+		case 0xd1:
+			k->outport = v;
+			if (!(v & 0x01))
+				reset = true;
+			break;
+		case 0xd2:
+		case 0xd3:
+			queue_out(k, v);
+			break;
+		case 0xd4:
+			/* no aux device: nothing answers */
+			break;
+		default:
+			/* a keyboard command: no keyboard, ask to resend */
+			queue_out(k, 0xfe);
+			break;
+		}
+		k->pending_cmd = 0;
+	}
+	update_irq(k);
+	pthread_mutex_unlock(&k->lock);
+	if (reset)
+		vm_request_end(k->vm, CHARLIE_STOP_REBOOT,
+			       "guest rebooted (i8042 reset)", NULL);
+}
+
+int i8042_create(struct vm *vm)
+{
+	struct i8042 *k = calloc(1, sizeof(*k));
+	struct pio_dev dev = {
+		.name = "i8042",
+		.base = I8042_DATA,
+		.len = 5, /* 0x60..0x64; 0x61 is KVM's in-kernel PIT speaker */
+		.read = i8042_read,
+		.write = i8042_write,
+	};
+
+	if (!k)
+		return -ENOMEM;
+	k->vm = vm;
+	k->status = STS_SYS;
+	k->outport = 0x01;
+	k->ctr = 0x04;
+	pthread_mutex_init(&k->lock, NULL);
+	dev.opaque = k;
+	vm->i8042 = k;
+	return vm_add_pio(vm, &dev);
+}
+
+void i8042_destroy(struct vm *vm)
+{
+	if (!vm->i8042)
+		return;
+	pthread_mutex_destroy(&vm->i8042->lock);
+	free(vm->i8042);
+	vm->i8042 = NULL;
+}
