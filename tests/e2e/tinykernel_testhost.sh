@@ -1,0 +1,118 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The tiny kernels on real KVM, inside the test host (testhost/run.sh:
+# QEMU TCG L1 with a nested /dev/kvm).  One L1 boot runs them all:
+#   triple.elf            -> exit 3, report with RIP and instruction bytes
+#   marker.elf --timeline -> exit 0, timeline shows "boot marker" with a time
+#   hello.elf             -> exit 0, "hello from tiny kernel" on stdout
+#   fninit.elf            -> exit 0 and "survived fninit" (real KVM runs x87;
+#                            the contrast to pvm_crash)
+set -u
+t=tinykernel_testhost
+root=${CHARLIE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${CHARLIE_BUILD:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
+charlie=${CHARLIE:-$build/charlie}
+kdir=$build/tests/kernels
+runsh=$root/testhost/run.sh
+kernels="triple marker hello fninit"
+
+if [ ! -f "$runsh" ]; then
+	echo "SKIP: $t: testhost/run.sh is missing"
+	exit 0
+fi
+command -v "${QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 || {
+	echo "SKIP: $t: ${QEMU:-qemu-system-x86_64} not found"
+	exit 0
+}
+[ -f "$charlie" ] || { echo "FAIL: $t: $charlie missing (make)"; exit 0; }
+adds=
+for k in $kernels; do
+	[ -f "$kdir/$k.elf" ] || { echo "FAIL: $t: $kdir/$k.elf missing (make tiny-kernels)"; exit 0; }
+	adds="$adds --add $kdir/$k.elf:/tk/$k.elf"
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Runs in L1 (busybox sh).  Every line it prints is tagged so the host side
+# can pick the runs apart from the L1 console.
+cat >"$tmp/scenario.sh" <<'SCEN'
+to=
+command -v timeout >/dev/null 2>&1 && to="timeout 60"
+for k in triple marker hello fninit; do
+	extra=
+	[ "$k" = marker ] && extra=--timeline
+	s=$(date +%s)
+	$to /bin/charlie run --kernel /tk/$k.elf $extra </dev/null >/tmp/$k.out 2>/tmp/$k.err
+	rc=$?
+	echo "TK-RC $k $rc $(($(date +%s) - s))"
+	sed "s/^/TK-OUT $k /" /tmp/$k.out
+	sed "s/^/TK-ERR $k /" /tmp/$k.err
+done
+exit 0
+SCEN
+
+s=$(date +%s)
+# shellcheck disable=SC2086
+"$runsh" --timeout 400 $adds "$tmp/scenario.sh" >"$tmp/console" 2>"$tmp/host.err"
+trc=$?
+echo "    test host: exit $trc after $(($(date +%s) - s)) s"
+sed 's/^/    testhost| /' "$tmp/host.err"
+case $trc in
+0) ;;
+4) echo "SKIP: $t: the test host's initramfs could not be built: $(tail -1 "$tmp/host.err")"; exit 0 ;;
+125) echo "SKIP: $t: the test host's L1 has no /dev/kvm: $(tail -1 "$tmp/host.err")"; exit 0 ;;
+127) echo "SKIP: $t: QEMU cannot run: $(tail -1 "$tmp/host.err")"; exit 0 ;;
+*)
+	echo "FAIL: $t: testhost/run.sh exited $trc; last console lines:"
+	tr -d '\r' <"$tmp/console" | tail -15 | sed 's/^/    | /'
+	exit 0
+	;;
+esac
+tr -d '\r' <"$tmp/console" >"$tmp/c"
+
+for k in $kernels; do
+	sed -n "s/^TK-OUT $k //p" "$tmp/c" >"$tmp/$k.out"
+	sed -n "s/^TK-ERR $k //p" "$tmp/c" >"$tmp/$k.err"
+	line=$(sed -n "s/^TK-RC $k //p" "$tmp/c" | head -1)
+	eval "rc_$k=\${line%% *}"
+	echo "    $k.elf: exit ${line%% *} after ${line#* } s (L1 clock)"
+	sed 's/^/    stdout| /' "$tmp/$k.out"
+	sed 's/^/    stderr| /' "$tmp/$k.err"
+done
+hexbytes='([0-9a-fA-F]{2}[[:space:]]+){3}[0-9a-fA-F]{2}'
+
+# triple.elf
+why=
+[ "$rc_triple" = 3 ] || why="$why; exit code '$rc_triple', want 3"
+grep -q 'RIP' "$tmp/triple.err" || why="$why; no RIP in the report"
+grep -Eq "$hexbytes" "$tmp/triple.err" || why="$why; no instruction bytes (hex) in the report"
+grep -q 'about to triple fault' "$tmp/triple.out" || why="$why; the guest's line is not on stdout"
+if [ -z "$why" ]; then echo "PASS: $t/triple"; else echo "FAIL: $t/triple: ${why#; }"; fi
+grep -Eqi '0f[[:space:]]+0b' "$tmp/triple.err" &&
+	echo "    note: the report shows ud2's bytes (0f 0b)"
+
+# marker.elf --timeline: a "boot marker" line with a number and a unit.
+why=
+[ "$rc_marker" = 0 ] || why="$why; exit code '$rc_marker', want 0"
+grep -q 'marker written' "$tmp/marker.out" || why="$why; 'marker written' not on stdout"
+grep -Eiq 'boot marker[^0-9]*[0-9]+(\.[0-9]+)?[[:space:]]*(ns|us|µs|ms|s)\b' "$tmp/marker.err" "$tmp/marker.out" ||
+	why="$why; no 'boot marker' phase with a time in the timeline"
+if [ -z "$why" ]; then
+	echo "PASS: $t/marker-timeline: $(grep -hi 'boot marker' "$tmp/marker.err" "$tmp/marker.out" | head -1 | sed 's/^[[:space:]]*//')"
+else
+	echo "FAIL: $t/marker-timeline: ${why#; }"
+fi
+
+# hello.elf
+why=
+[ "$rc_hello" = 0 ] || why="$why; exit code '$rc_hello', want 0"
+grep -qx 'hello from tiny kernel' "$tmp/hello.out" || why="$why; 'hello from tiny kernel' not on stdout"
+if [ -z "$why" ]; then echo "PASS: $t/hello"; else echo "FAIL: $t/hello: ${why#; }"; fi
+
+# fninit.elf on real KVM
+why=
+[ "$rc_fninit" = 0 ] || why="$why; exit code '$rc_fninit', want 0"
+grep -q 'survived fninit' "$tmp/fninit.out" || why="$why; 'survived fninit' not on stdout"
+if [ -z "$why" ]; then echo "PASS: $t/fninit-real-kvm"; else echo "FAIL: $t/fninit-real-kvm: ${why#; }"; fi
