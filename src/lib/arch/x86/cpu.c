@@ -78,15 +78,17 @@ static struct kvm_segment seg(uint16_t sel, uint8_t type, bool l, bool db)
 
 static int set_msrs(struct vcpu *v)
 {
-	struct {
+	/* header and entries in one buffer: kvm_msrs ends in a flexible array */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[1];
+		uint8_t raw[sizeof(struct kvm_msrs) +
+			    sizeof(struct kvm_msr_entry)];
 	} m;
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.nmsrs = 1;
-	m.e[0].index = MSR_IA32_MISC_ENABLE;
-	m.e[0].data = MISC_ENABLE_FAST_STRING;
+	m.hdr.entries[0].index = MSR_IA32_MISC_ENABLE;
+	m.hdr.entries[0].data = MISC_ENABLE_FAST_STRING;
 	/* Not fatal: some hosts (PVM) may refuse; the kernel copes. */
 	ioctl(v->fd, KVM_SET_MSRS, &m);
 	return 0;
