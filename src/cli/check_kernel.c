@@ -1,12 +1,166 @@
 // SPDX-License-Identifier: MIT
-/* Placeholder until the kernel loader lands (owned by the loader work). */
+/*
+ * charlie check-kernel PATH [--memory SIZE] [--cmdline STR] [--initrd PATH]
+ *
+ * Says what a kernel file is and whether charlie can boot it with the
+ * given VM settings (design.md 5).  Exit 0: bootable; 2: not bootable or
+ * bad usage (CHARLIE_EXIT_CONFIG).
+ */
 #include "cli.h"
 #include "charlie.h"
 
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+#define DEFAULT_MEMORY (256ull << 20) /* the same default as `run` */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: charlie check-kernel PATH [--memory SIZE] "
+		   "[--cmdline STR] [--initrd PATH]\n");
+}
+
+/* One right-aligned "key: value" line, so "verdict: ..." greps simply. */
+static void line(const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void line(const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%15s: ", key);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void size_str(char *buf, size_t n, uint64_t v)
+{
+	if (v >= (1ull << 20))
+		snprintf(buf, n, "0x%" PRIx64 " (%.1f MiB)", v,
+			 (double)v / (1 << 20));
+	else
+		snprintf(buf, n, "0x%" PRIx64 " (%" PRIu64 " KiB)", v, v >> 10);
+}
+
+static void print_report(const char *path, const struct charlie_kernel_report *r)
+{
+	char buf[64];
+
+	line("file", "%s", path);
+	if (r->format_name[0])
+		line("format", "%s", r->format_name);
+	if (r->arch[0])
+		line("arch", "%s", r->arch);
+	if (r->protocol)
+		line("boot protocol", "%u.%02u", r->protocol >> 8,
+		     r->protocol & 0xff);
+	if (r->format == CHARLIE_KFMT_BZIMAGE || r->protocol) {
+		line("entry points", "64-bit at load address + 0x%" PRIx64
+				     ", 32-bit code32_start 0x%" PRIx64,
+		     r->entry64, r->entry32);
+	} else if (r->has_pvh_note || r->entry64) {
+		if (r->has_pvh_note)
+			line("entry points",
+			     "PVH 0x%" PRIx64 " (32-bit), ELF e_entry 0x%" PRIx64,
+			     r->entry32, r->entry64);
+		else
+			line("entry points", "ELF e_entry 0x%" PRIx64,
+			     r->entry64);
+	}
+	if (r->compression[0])
+		line("payload", "%s", r->compression);
+	if (r->format == CHARLIE_KFMT_ELF_PVH || r->entry64 || r->protocol)
+		line("PVH note", "%s", r->has_pvh_note ? "yes" : "no");
+	if (r->protocol) {
+		if (r->relocatable)
+			line("relocatable", "yes (kernel_alignment 0x%" PRIx64
+					    ")",
+			     r->kernel_alignment);
+		else
+			line("relocatable", "no");
+	}
+	if (r->pref_address)
+		line("load address", "0x%" PRIx64 "%s", r->pref_address,
+		     r->format == CHARLIE_KFMT_BZIMAGE || r->protocol
+			     ? " (pref_address)"
+			     : " (lowest segment)");
+	if (r->init_size) {
+		size_str(buf, sizeof(buf), r->init_size);
+		line(r->protocol ? "init_size" : "memory image", "%s", buf);
+	}
+	if (r->cmdline_size)
+		line("cmdline_size", "%u", r->cmdline_size);
+	if (r->protocol && r->initrd_addr_max)
+		line("initrd_addr_max", "0x%x", r->initrd_addr_max);
+	if (r->version[0])
+		line("version", "%s", r->version);
+}
 
 int cmd_check_kernel(int argc, char **argv)
 {
-	fprintf(stderr, "charlie check-kernel: not implemented yet\n");
-	return CHARLIE_EXIT_HOST;
+	static const struct option opts[] = {
+		{ "memory", required_argument, NULL, 'm' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct charlie_kernel_report rep;
+	const char *cmdline = NULL, *initrd = NULL, *path;
+	uint64_t memory = DEFAULT_MEMORY;
+	long long v;
+	int c, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			v = cli_parse_size(optarg);
+			if (v <= 0) {
+				fprintf(stderr,
+					"charlie check-kernel: bad --memory "
+					"'%s' (e.g. 256M, 1G)\n",
+					optarg);
+				return CHARLIE_EXIT_CONFIG;
+			}
+			memory = (uint64_t)v;
+			break;
+		case 'c':
+			cmdline = optarg;
+			break;
+		case 'i':
+			initrd = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return CHARLIE_EXIT_CONFIG;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return CHARLIE_EXIT_CONFIG;
+	}
+	path = argv[optind];
+
+	ret = charlie_kernel_inspect(path, memory, cmdline, initrd, &rep);
+	print_report(path, &rep);
+	if (ret) {
+		line("verdict", "cannot boot: %s", rep.err.msg);
+		fflush(stdout);
+		cli_print_error(&rep.err);
+		return CHARLIE_EXIT_CONFIG;
+	}
+	line("verdict", "bootable (%s, %" PRIu64 " MiB%s%s)",
+	     rep.format == CHARLIE_KFMT_ELF_PVH ? "PVH entry"
+						: "64-bit boot protocol",
+	     memory >> 20, initrd ? ", with initrd" : "",
+	     cmdline ? ", with cmdline" : "");
+	return 0;
 }
