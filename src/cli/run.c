@@ -192,10 +192,17 @@ static void print_timeline(const struct run_ctx *c,
 				       : "");
 			continue;
 		}
-		fprintf(stderr, "[host]   %-20s %9.3f  (+%.3f)\r\n", rows[i].name,
-			(double)(rows[i].v - c->t0) / 1e6,
-			(double)(rows[i].v - prev) / 1e6);
-		prev = rows[i].v;
+		/* phases run on different threads and may overlap (the boot
+		 * marker can come before the first console byte) */
+		if (rows[i].v >= prev) {
+			fprintf(stderr, "[host]   %-20s %9.3f  (+%.3f)\r\n",
+				rows[i].name, (double)(rows[i].v - c->t0) / 1e6,
+				(double)(rows[i].v - prev) / 1e6);
+			prev = rows[i].v;
+		} else {
+			fprintf(stderr, "[host]   %-20s %9.3f\r\n", rows[i].name,
+				(double)(rows[i].v - c->t0) / 1e6);
+		}
 	}
 }
 
@@ -345,6 +352,8 @@ int cmd_run(int argc, char **argv)
 		cfg.cpus, (unsigned long long)(cfg.memory >> 20),
 		base_name(cfg.kernel), cfg.initrd ? ", initrd=" : "",
 		cfg.initrd ? base_name(cfg.initrd) : "");
+	/* said before the vCPUs start, so it precedes the guest console */
+	fprintf(stderr, "[host] VM running. Press Ctrl-C to shut down.\n");
 	tty_raw();
 	if (charlie_vm_start(vm, &err) < 0) {
 		tty_restore();
@@ -352,8 +361,6 @@ int cmd_run(int argc, char **argv)
 		rc = CHARLIE_EXIT_HOST;
 		goto out;
 	}
-	fprintf(stderr, "[host] VM running. Press Ctrl-C to shut down.\r\n");
-
 	bool forcing = false, pressed = false;
 	uint64_t deadline = 0;
 
