@@ -5,7 +5,8 @@
 #   - a warning naming PVM on stderr before "[host] VM running";
 #   - exit code 3 (guest crashed);
 #   - a crash report that names PVM and shows RIP and the instruction bytes.
-# fninit.elf prints a line, then runs fninit (x87).  hello.elf is the
+# fninit.elf prints a line, then runs finit (9b db e3: fwait; fninit; PVM's
+# emulator lacks fwait, though it emulates a bare fninit).  hello.elf is the
 # control: on PVM it may or may not run; only a clear exit code and no hang
 # are asserted, and what happened is printed.
 set -u
@@ -90,11 +91,11 @@ if [ -z "$why" ]; then
 else
 	echo "FAIL: $t/report: ${why#; }"
 fi
-# fninit is db e3: say whether the report points at it (informative).
-if grep -Eqi 'db[[:space:]]+e3' "$report"; then
-	echo "    note: the instruction bytes include fninit's (db e3)"
+# finit is 9b db e3: say whether the report points at it (informative).
+if grep -Eqi '9b[[:space:]]+db[[:space:]]+e3' "$report"; then
+	echo "    note: the instruction bytes at RIP are finit's (9b db e3)"
 else
-	echo "    note: fninit's bytes (db e3) are not in the report"
+	echo "    note: finit's bytes (9b db e3) are not in the report"
 fi
 grep -q 'about to fninit' "$tmp/fninit.out" &&
 	echo "    note: the guest printed 'about to fninit' before dying" ||

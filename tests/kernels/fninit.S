@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* fninit.elf: print a line, then execute fninit (x87).  PVM's emulator of
- * guest kernel-mode code lacks it -> KVM_EXIT_INTERNAL_ERROR, and charlie
- * should exit 3 naming PVM.  On real KVM it survives and resets (exit 0). */
+/*
+ * fninit.elf: print a line, then initialise the x87 the way the `finit`
+ * mnemonic does: fwait (9b) followed by fninit (db e3).  PVM emulates guest
+ * kernel-mode code and its emulator lacks fwait -> KVM_EXIT_INTERNAL_ERROR,
+ * so charlie should exit 3 naming PVM.  (Measured on this PVM host: a bare
+ * fninit, db e3, is emulated and survives; fwait, fnstsw %ax, fld1,
+ * popcnt, clac, int3 and xgetbv all fail.)  On real KVM it survives,
+ * prints a second line and resets (exit 0).
+ */
 #include "tiny.h"
 
 	.code32
@@ -9,7 +15,7 @@
 	.globl _start
 _start:
 	PUTS msg
-	fninit
+	finit			/* 9b db e3: fwait; fninit */
 	PUTS survived
 	RESET
 
