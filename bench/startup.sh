@@ -100,18 +100,28 @@ first_run() {
 	}' "$log"
 }
 
-# charlie_timeline: charlie's own "first vCPU entry" (ms since exec).
+# charlie_timeline: charlie's own timeline (no strace).  Prints
+# "<memory mapped> <kernel loaded> <first vCPU entry> <stopped>", in us
+# since exec ("-" for a phase not reached).
 charlie_timeline() {
 	$charlie run --kernel "$hello" --memory "${mem_mib}M" --cpus 1 --timeline \
 		>/dev/null 2>"$tmp/tl" </dev/null
-	tr -d '\r' <"$tmp/tl" | awk '/first vCPU entry/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+$/) { print $i * 1000; exit } }'
+	tr -d '\r' <"$tmp/tl" | awk '
+	function ms(   i) { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+$/) return sprintf("%d", $i * 1000 + 0.5); return "-" }
+	/memory mapped/ { a = ms() } /kernel loaded/ { b = ms() }
+	/first vCPU entry/ { c = ms() } /\]   stopped/ { d = ms() }
+	END { if (c != "") print a, b, c, d }'
 }
 
 # mem VMM: start it on idle.elf, wait for "idle", print
 # "<VmHWM kB> <guest RAM resident kB> <overhead kB>".
 mem() {
+	# A fresh file: an old "idle" must not be mistaken for this run's.
+	rm -f "$tmp/out" "$tmp/err"
 	# shellcheck disable=SC2046
-	$(vmm_cmd "$1" "$idle") >"$tmp/out" 2>"$tmp/err" </dev/null &
+	# exec: with a trap set, dash forks a shell for a background job rather
+	# than exec the command in it, and $! would be that shell.
+	( exec $(vmm_cmd "$1" "$idle") ) >"$tmp/out" 2>"$tmp/err" </dev/null &
 	vpid=$!
 	if ! wait_for "$tmp/out" '^idle' "$vpid"; then
 		kill -KILL "$vpid" 2>/dev/null
@@ -159,7 +169,13 @@ while [ $i -lt "$runs" ]; do
 	done
 	if [ $have_charlie = 1 ]; then
 		r=$(charlie_timeline)
-		[ -z "$r" ] || echo "${r%.*}" >>"$tmp/tl.charlie"
+		if [ -n "$r" ]; then
+			set -- $r
+			for ph in mapped loaded entry stopped; do
+				[ "$1" = - ] || echo "$1" >>"$tmp/tl.$ph"
+				shift
+			done
+		fi
 	fi
 	i=$((i + 1))
 done
@@ -191,7 +207,11 @@ c=$(us2ms "$(fig first.charlie)"); q=$(us2ms "$(fig first.qemu)")
 row "exec -> first KVM_RUN, strace (ms)" "$c" "$q" "$(ratio "$c" "$q")"
 row "  runs with a KVM_RUN" "$(count first.charlie)/$runs" "$(count first.qemu)/$runs" ""
 row "  ioctls before it (each a strace stop)" "$(fig nioctl.charlie)" "$(fig nioctl.qemu)" ""
-row "exec -> first vCPU entry, --timeline (ms)" "$(us2ms "$(fig tl.charlie)")" "-" ""
+row "charlie --timeline, no strace (ms):" "" "" ""
+row "  memory mapped" "$(us2ms "$(fig tl.mapped)")" "-" ""
+row "  kernel loaded" "$(us2ms "$(fig tl.loaded)")" "-" ""
+row "  first vCPU entry" "$(us2ms "$(fig tl.entry)")" "-" ""
+row "  stopped (hello.elf reset)" "$(us2ms "$(fig tl.stopped)")" "-" ""
 c=$(kb2mib "$(fig ovh.charlie)"); q=$(kb2mib "$(fig ovh.qemu)")
 row "VMM overhead: peak RSS - guest RSS (MiB)" "$c" "$q" "$(ratio "$c" "$q")"
 row "  peak RSS, VmHWM (MiB)" "$(kb2mib "$(fig hwm.charlie)")" "$(kb2mib "$(fig hwm.qemu)")" ""

@@ -88,16 +88,22 @@ why=
 [ "$rc_triple" = 3 ] || why="$why; exit code '$rc_triple', want 3"
 grep -q 'RIP' "$tmp/triple.err" || why="$why; no RIP in the report"
 grep -Eq "$hexbytes" "$tmp/triple.err" || why="$why; no instruction bytes (hex) in the report"
+# KVM on AMD (SVM) reinitialises the VMCB on a SHUTDOWN intercept, so the
+# registers read after KVM_EXIT_SHUTDOWN are the reset state (CS f000,
+# RIP fff0), not where the guest died; say so when that is what we see.
+grep -Eq 'RIP: 0x0*fff0 .*CS 0xf000' "$tmp/triple.err" &&
+	why="$why (the report shows the reset vector, RIP fff0 CS f000: on SVM the vCPU is already reset after KVM_EXIT_SHUTDOWN; the RIP of the last exit to userspace would still say where the guest was)"
 grep -q 'about to triple fault' "$tmp/triple.out" || why="$why; the guest's line is not on stdout"
 if [ -z "$why" ]; then echo "PASS: $t/triple"; else echo "FAIL: $t/triple: ${why#; }"; fi
 grep -Eqi '0f[[:space:]]+0b' "$tmp/triple.err" &&
 	echo "    note: the report shows ud2's bytes (0f 0b)"
 
-# marker.elf --timeline: a "boot marker" line with a number and a unit.
+# marker.elf --timeline: a "boot marker" row with a time (charlie prints
+# "[host]   boot marker   12.345  (+0.100)", ms since exec).
 why=
 [ "$rc_marker" = 0 ] || why="$why; exit code '$rc_marker', want 0"
 grep -q 'marker written' "$tmp/marker.out" || why="$why; 'marker written' not on stdout"
-grep -Eiq 'boot marker[^0-9]*[0-9]+(\.[0-9]+)?[[:space:]]*(ns|us|µs|ms|s)\b' "$tmp/marker.err" "$tmp/marker.out" ||
+grep -Eiq 'boot marker[^0-9(]*[0-9]+(\.[0-9]+)?' "$tmp/marker.err" "$tmp/marker.out" ||
 	why="$why; no 'boot marker' phase with a time in the timeline"
 if [ -z "$why" ]; then
 	echo "PASS: $t/marker-timeline: $(grep -hi 'boot marker' "$tmp/marker.err" "$tmp/marker.out" | head -1 | sed 's/^[[:space:]]*//')"
