@@ -3,3 +3,8 @@
 .PHONY: bench-startup
 bench-startup: $(CHARLIE) $(BUILD)/tests/kernels/hello.elf $(BUILD)/tests/kernels/idle.elf
 	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/startup.sh
+
+# The same inside the test host (real, nested KVM under QEMU TCG).
+.PHONY: bench-startup-testhost
+bench-startup-testhost: $(CHARLIE) $(BUILD)/tests/kernels/hello.elf $(BUILD)/tests/kernels/idle.elf
+	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/testhost.sh

@@ -13,7 +13,9 @@
 #   VMM memory overhead     VmHWM (peak RSS) of the running VMM minus the
 #                           resident size of its guest-RAM mapping, sampled
 #                           from /proc/PID/{status,smaps} once idle.elf has
-#                           printed "idle"; median of $MEM_RUNS runs.
+#                           printed "idle"; median of $MEM_RUNS runs.  Also
+#                           RssAnon minus guest RAM: private memory, without
+#                           the shared libc/library pages.
 #
 #   bench/startup.sh        (or: make bench-startup)
 # Environment: CHARLIE (build/charlie), CHARLIE_BUILD (build), QEMU
@@ -81,7 +83,6 @@ wait_for() {
 first_run() {
 	log=$tmp/strace.log
 	rm -f "$log"
-	# shellcheck disable=SC2046
 	strace -f -ttt --seccomp-bpf -e trace=execve,ioctl -o "$log" \
 		$(vmm_cmd "$1" "$hello") >"$tmp/out" 2>"$tmp/err" </dev/null &
 	spid=$!
@@ -114,13 +115,13 @@ charlie_timeline() {
 }
 
 # mem VMM: start it on idle.elf, wait for "idle", print
-# "<VmHWM kB> <guest RAM resident kB> <overhead kB>".
+# "<VmHWM kB> <guest RAM resident kB> <overhead kB> <RssAnon - guest kB>".
 mem() {
 	# A fresh file: an old "idle" must not be mistaken for this run's.
 	rm -f "$tmp/out" "$tmp/err"
-	# shellcheck disable=SC2046
 	# exec: with a trap set, dash forks a shell for a background job rather
 	# than exec the command in it, and $! would be that shell.
+	# shellcheck disable=SC2046
 	( exec $(vmm_cmd "$1" "$idle") ) >"$tmp/out" 2>"$tmp/err" </dev/null &
 	vpid=$!
 	if ! wait_for "$tmp/out" '^idle' "$vpid"; then
@@ -131,6 +132,7 @@ mem() {
 		return
 	fi
 	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$vpid/status")
+	anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$vpid/status")
 	# Guest RAM: anonymous mappings (no path) of MEM_MIB .. MEM_MIB+4 MiB.
 	guest=$(awk -v lo=$((mem_mib * 1024)) -v hi=$((mem_mib * 1024 + 4096)) '
 		/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF == 5) }
@@ -140,7 +142,7 @@ mem() {
 	kill -KILL "$vpid" 2>/dev/null
 	wait "$vpid" 2>/dev/null
 	vpid=
-	echo "$hwm $guest $((hwm - guest))"
+	echo "$hwm $guest $((hwm - guest)) $((anon - guest))"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -188,6 +190,7 @@ while [ $i -lt "$mem_runs" ]; do
 		echo "$1" >>"$tmp/hwm.$v"
 		echo "$2" >>"$tmp/guest.$v"
 		echo "$3" >>"$tmp/ovh.$v"
+		echo "$4" >>"$tmp/anon.$v"
 	done
 	i=$((i + 1))
 done
@@ -215,6 +218,7 @@ row "  stopped (hello.elf reset)" "$(us2ms "$(fig tl.stopped)")" "-" ""
 c=$(kb2mib "$(fig ovh.charlie)"); q=$(kb2mib "$(fig ovh.qemu)")
 row "VMM overhead: peak RSS - guest RSS (MiB)" "$c" "$q" "$(ratio "$c" "$q")"
 row "  peak RSS, VmHWM (MiB)" "$(kb2mib "$(fig hwm.charlie)")" "$(kb2mib "$(fig hwm.qemu)")" ""
+row "  private anon, RssAnon - guest (MiB)" "$(kb2mib "$(fig anon.charlie)")" "$(kb2mib "$(fig anon.qemu)")" ""
 row "  guest RAM resident (MiB)" "$(kb2mib "$(fig guest.charlie)")" "$(kb2mib "$(fig guest.qemu)")" ""
 row "  samples" "$(count ovh.charlie)/$mem_runs" "$(count ovh.qemu)/$mem_runs" ""
 echo

@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs bench/startup.sh inside the test host (testhost/run.sh: QEMU TCG L1
+# with a real, nested /dev/kvm), so charlie and QEMU are compared on real
+# KVM rather than PVM.  L1 gets charlie (run.sh adds it), the tiny kernels,
+# strace, QEMU and the firmware QEMU's microvm loads, each with the shared
+# libraries ldd lists.  L1's kernel gets tsc=reliable: under TCG its clock
+# watchdog otherwise drops to the jiffies clocksource (4 ms steps).
+# Figures inside L1 are slowed by TCG; the ratio is the point.
+#
+#   bench/testhost.sh        (or: make bench-startup-testhost)
+# Environment: as bench/startup.sh (RUNS, MEM_RUNS, MEM_MIB), QEMU.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${CHARLIE_BUILD:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
+qemu=$(command -v "${QEMU:-qemu-system-x86_64}") || { echo "bench: no QEMU" >&2; exit 1; }
+strace=$(command -v strace) || { echo "bench: no strace" >&2; exit 1; }
+[ -x "$root/testhost/run.sh" ] || { echo "bench: testhost/run.sh missing" >&2; exit 1; }
+
+adds="--add $root/bench/startup.sh:/bench/startup.sh"
+for k in hello idle; do
+	f=$build/tests/kernels/$k.elf
+	[ -f "$f" ] || { echo "bench: $f missing (make tiny-kernels)" >&2; exit 1; }
+	adds="$adds --add $f:/b/tests/kernels/$k.elf"
+done
+# Binaries and their libraries (same paths in L1).
+for bin in "$qemu" "$strace"; do
+	adds="$adds --add $bin:$bin"
+	for lib in $(ldd "$bin" | sed -n -e 's/^.*=> \(\/[^ ]*\) (0x.*$/\1/p' \
+		-e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*$/\1/p'); do
+		adds="$adds --add $lib:$lib"
+	done
+done
+# microvm's firmware (qboot) and the option ROMs it may load for -kernel.
+for fw in bios-microvm.bin qboot.rom pvh.bin linuxboot_dma.bin linuxboot.bin; do
+	for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
+		[ -e "$d/$fw" ] && adds="$adds --add $d/$fw:$d/$fw"
+	done
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/scenario.sh" <<SCEN
+CHARLIE=/bin/charlie CHARLIE_BUILD=/b QEMU=$qemu RUNS=${RUNS:-10} \
+MEM_RUNS=${MEM_RUNS:-5} MEM_MIB=${MEM_MIB:-64} sh /bench/startup.sh
+SCEN
+# shellcheck disable=SC2086
+"$root/testhost/run.sh" --timeout 900 --append "tsc=reliable" $adds "$tmp/scenario.sh" |
+	tr -d '\r' | sed -n '/^host: /,/^aims: /p'
