@@ -6,7 +6,7 @@ set -u
 root=${CHARLIE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${CHARLIE_BUILD:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
-for k in hello marker triple fninit; do
+for k in hello marker triple fninit idle; do
 	f=$build/tests/kernels/$k.elf
 	if [ ! -f "$f" ]; then
 		echo "FAIL: tinykernel_pvhnote/$k: $f missing (make tiny-kernels)"
