@@ -14,8 +14,8 @@
 #                           resident size of its guest-RAM mapping, sampled
 #                           from /proc/PID/{status,smaps} once idle.elf has
 #                           printed "idle"; median of $MEM_RUNS runs.  Also
-#                           RssAnon minus guest RAM: private memory, without
-#                           the shared libc/library pages.
+#                           anonymous memory (smaps_rollup) minus guest RAM:
+#                           private memory, without shared library pages.
 #
 #   bench/startup.sh        (or: make bench-startup)
 # Environment: CHARLIE (build/charlie), CHARLIE_BUILD (build), QEMU
@@ -115,7 +115,7 @@ charlie_timeline() {
 }
 
 # mem VMM: start it on idle.elf, wait for "idle", print
-# "<VmHWM kB> <guest RAM resident kB> <overhead kB> <RssAnon - guest kB>".
+# "<VmHWM kB> <guest RAM resident kB> <overhead kB> <anonymous - guest kB>".
 mem() {
 	# A fresh file: an old "idle" must not be mistaken for this run's.
 	rm -f "$tmp/out" "$tmp/err"
@@ -132,7 +132,8 @@ mem() {
 		return
 	fi
 	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$vpid/status")
-	anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$vpid/status")
+	# smaps_rollup is exact; RssAnon in status may lag (per-thread counters).
+	anon=$(awk '/^Anonymous:/ { print $2 }' "/proc/$vpid/smaps_rollup")
 	# Guest RAM: anonymous mappings (no path) of MEM_MIB .. MEM_MIB+4 MiB.
 	guest=$(awk -v lo=$((mem_mib * 1024)) -v hi=$((mem_mib * 1024 + 4096)) '
 		/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF == 5) }
@@ -218,7 +219,7 @@ row "  stopped (hello.elf reset)" "$(us2ms "$(fig tl.stopped)")" "-" ""
 c=$(kb2mib "$(fig ovh.charlie)"); q=$(kb2mib "$(fig ovh.qemu)")
 row "VMM overhead: peak RSS - guest RSS (MiB)" "$c" "$q" "$(ratio "$c" "$q")"
 row "  peak RSS, VmHWM (MiB)" "$(kb2mib "$(fig hwm.charlie)")" "$(kb2mib "$(fig hwm.qemu)")" ""
-row "  private anon, RssAnon - guest (MiB)" "$(kb2mib "$(fig anon.charlie)")" "$(kb2mib "$(fig anon.qemu)")" ""
+row "  private anon - guest (MiB)" "$(kb2mib "$(fig anon.charlie)")" "$(kb2mib "$(fig anon.qemu)")" ""
 row "  guest RAM resident (MiB)" "$(kb2mib "$(fig guest.charlie)")" "$(kb2mib "$(fig guest.qemu)")" ""
 row "  samples" "$(count ovh.charlie)/$mem_runs" "$(count ovh.qemu)/$mem_runs" ""
 echo
