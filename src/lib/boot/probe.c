@@ -108,6 +108,14 @@ static int probe_other(const struct kernel_image *img,
 			       "kernels",
 			       path);
 	}
+	/* A cut-off bzImage also starts "MZ": too small beats "PE app". */
+	if (img->len < BZ_ID_END) {
+		set_name(rep, "too small", NULL);
+		return err_set(err, CHARLIE_E_KERNEL_TOO_SMALL, "kernel",
+			       "kernel %s: file is %zu bytes, too small for a "
+			       "kernel (a bzImage's header alone reaches 0x%x)",
+			       path, img->len, BZ_ID_END);
+	}
 	if (kp_magic(img, 0, "MZ", 2) && img->len >= 0x40) {
 		uint32_t pe = kp_le32(d + 0x3c);
 
@@ -124,13 +132,6 @@ static int probe_other(const struct kernel_image *img,
 				       "application, not a Linux kernel",
 				       path, m, pe_machine(m));
 		}
-	}
-	if (img->len < BZ_ID_END) {
-		set_name(rep, "too small", NULL);
-		return err_set(err, CHARLIE_E_KERNEL_TOO_SMALL, "kernel",
-			       "kernel %s: file is %zu bytes, too small for a "
-			       "kernel (a bzImage's header alone reaches 0x%x)",
-			       path, img->len, BZ_ID_END);
 	}
 	set_name(rep, "unknown", NULL);
 	return err_set(err, CHARLIE_E_KERNEL_UNKNOWN_FORMAT, "kernel",
