@@ -45,6 +45,13 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id,
 			       strerror(errno));
 	}
 	v->run_size = (size_t)mmap_size;
+	if ((ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+	     (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) ==
+	    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) {
+		/* registers land in kvm_run at every exit, at no extra cost */
+		v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+		v->sync_regs = true;
+	}
 	ret = x86_setup_cpuid(vm, v);
 	if (ret)
 		return err_set(err, CHARLIE_E_KVM, "cpus",
@@ -255,6 +262,12 @@ void *vcpu_thread(void *arg)
 		}
 		if (!handle_exit(v))
 			break;
+		if (v->sync_regs) {
+			v->last_regs = v->run->s.regs.regs;
+			v->last_sregs = v->run->s.regs.sregs;
+			v->last_exit_reason = v->run->exit_reason;
+			v->have_last = true;
+		}
 	}
 	if (atomic_fetch_sub(&vm->vcpus_running, 1) == 1) {
 		uint64_t one = 1;

@@ -10,6 +10,7 @@
 #include "gm.h"
 #include "boot/kernel.h"
 
+#include <linux/kvm.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -39,6 +40,13 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool thread_started;
+	/* KVM_CAP_SYNC_REGS: registers at the last exit before the current
+	 * one, for crash reports when the crash itself loses them (AMD
+	 * re-initialises the vCPU on a triple fault). */
+	bool sync_regs, have_last;
+	struct kvm_regs last_regs;
+	struct kvm_sregs last_sregs;
+	uint32_t last_exit_reason;
 };
 
 /* The last console lines, kept for crash reports. */

@@ -37,20 +37,64 @@ static void put(struct buf *b, const char *fmt, ...)
 		b->len = b->size - 1;
 }
 
-/* Linear -> guest-physical; returns false when unmapped. */
-static bool translate(struct vcpu *v, const struct kvm_sregs *s, uint64_t lin,
-		      uint64_t *gpa)
+/* Linear -> guest-physical by walking the guest's page tables through the
+ * checked translator (the tables are guest memory: every entry is read
+ * with gm_read, never through a raw pointer).  Handles 4-level long mode,
+ * 32-bit PAE and 32-bit two-level paging, with large pages. */
+static bool walk(const struct gm *gm, const struct kvm_sregs *s, uint64_t lin,
+		 uint64_t *gpa)
 {
-	struct kvm_translation t = { .linear_address = lin };
+	const uint64_t addr_mask = 0x000ffffffffff000ull;
+	uint64_t table, e = 0;
+	int levels, shift;
 
 	if (!(s->cr0 & 0x80000000ull)) {
 		*gpa = lin & 0xffffffffull;
 		return true;
 	}
-	if (ioctl(v->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
-		return false;
-	*gpa = t.physical_address;
-	return true;
+	if (!(s->cr4 & 0x20)) { /* 32-bit, two levels, 4 MiB pages (PSE) */
+		uint32_t e32;
+
+		table = s->cr3 & 0xfffff000ull;
+		if (gm_read(gm, &e32, table + ((lin >> 22) & 0x3ff) * 4, 4) ||
+		    !(e32 & 1))
+			return false;
+		if ((e32 & 0x80) && (s->cr4 & 0x10)) {
+			*gpa = (e32 & 0xffc00000u) | (lin & 0x3fffff);
+			return true;
+		}
+		table = e32 & 0xfffff000u;
+		if (gm_read(gm, &e32, table + ((lin >> 12) & 0x3ff) * 4, 4) ||
+		    !(e32 & 1))
+			return false;
+		*gpa = (e32 & 0xfffff000u) | (lin & 0xfff);
+		return true;
+	}
+	if (s->efer & 0x400) {
+		levels = 4;
+		table = s->cr3 & addr_mask;
+	} else { /* PAE: 4 PDPTEs at CR3 (32-byte aligned) */
+		levels = 3;
+		table = s->cr3 & 0xffffffe0ull;
+	}
+	for (int l = levels; l >= 1; l--) {
+		shift = 12 + 9 * (l - 1);
+		unsigned int idx = (unsigned int)((lin >> shift) &
+						  (l == 3 && levels == 3 ? 3
+									 : 511));
+
+		if (gm_read(gm, &e, table + idx * 8ull, 8) || !(e & 1))
+			return false;
+		if (l == 1 || (l <= 3 && l > 1 && (e & 0x80) &&
+			       !(l == 3 && levels == 3))) {
+			uint64_t page = 1ull << shift;
+
+			*gpa = (e & addr_mask & ~(page - 1)) | (lin & (page - 1));
+			return true;
+		}
+		table = e & addr_mask;
+	}
+	return false;
 }
 
 static const char *cpu_mode(const struct kvm_sregs *s)
@@ -76,6 +120,26 @@ void x86_crash_report(struct vm *vm, struct vcpu *v, const char *what,
 	have_regs = ioctl(v->fd, KVM_GET_REGS, &r) == 0;
 	have_sregs = ioctl(v->fd, KVM_GET_SREGS, &s) == 0;
 	put(&b, "exit: %s\n", what);
+	/* After a triple fault, KVM on AMD re-initialises the vCPU (the VMCB
+	 * is undefined after a shutdown intercept), so what we read is the
+	 * reset state.  Show the state at the last exit instead, and say so. */
+	if (have_regs && have_sregs && r.rip == 0xfff0 &&
+	    s.cs.selector == 0xf000) {
+		if (v->have_last) {
+			put(&b, "note: KVM reset this vCPU when it crashed (AMD "
+				"re-initialises a vCPU on shutdown), so the "
+				"registers at the fault are lost; below is the "
+				"state at the last exit to charlie (exit reason "
+				"%u), just before the crash\n",
+			    v->last_exit_reason);
+			r = v->last_regs;
+			s = v->last_sregs;
+		} else {
+			put(&b, "note: KVM reset this vCPU when it crashed and "
+				"the guest never exited to charlie before, so "
+				"no earlier state is known\n");
+		}
+	}
 	if (have_regs && have_sregs) {
 		lin = s.cs.base + r.rip;
 		if (!(s.efer & 0x400) || !s.cs.l)
@@ -83,7 +147,7 @@ void x86_crash_report(struct vm *vm, struct vcpu *v, const char *what,
 		put(&b, "RIP: 0x%016llx (CS 0x%04x base 0x%llx, %s)\n",
 		    (unsigned long long)r.rip, s.cs.selector,
 		    (unsigned long long)s.cs.base, cpu_mode(&s));
-		if (translate(v, &s, lin, &gpa)) {
+		if (walk(&vm->gm, &s, lin, &gpa)) {
 			uint8_t code[16];
 			/* stay within the page: the next may be unmapped */
 			uint64_t n = 0x1000 - (gpa & 0xfff);
