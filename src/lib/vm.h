@@ -130,6 +130,9 @@ int x86_write_mptable(struct vm *vm);
 int x86_write_page_tables(struct vm *vm);
 void x86_crash_report(struct vm *vm, struct vcpu *v, const char *what,
 		      char *buf, size_t size);
+/* Guest page walk (4-level, PAE, 2-level) through the checked translator. */
+bool x86_linear_to_gpa(const struct gm *gm, const struct kvm_sregs *s,
+		       uint64_t lin, uint64_t *gpa);
 
 /* devices */
 int uart_create(struct vm *vm);

@@ -41,8 +41,8 @@ static void put(struct buf *b, const char *fmt, ...)
  * checked translator (the tables are guest memory: every entry is read
  * with gm_read, never through a raw pointer).  Handles 4-level long mode,
  * 32-bit PAE and 32-bit two-level paging, with large pages. */
-static bool walk(const struct gm *gm, const struct kvm_sregs *s, uint64_t lin,
-		 uint64_t *gpa)
+bool x86_linear_to_gpa(const struct gm *gm, const struct kvm_sregs *s,
+		       uint64_t lin, uint64_t *gpa)
 {
 	const uint64_t addr_mask = 0x000ffffffffff000ull;
 	uint64_t table, e = 0;
@@ -79,9 +79,9 @@ static bool walk(const struct gm *gm, const struct kvm_sregs *s, uint64_t lin,
 	}
 	for (int l = levels; l >= 1; l--) {
 		shift = 12 + 9 * (l - 1);
-		unsigned int idx = (unsigned int)((lin >> shift) &
-						  (l == 3 && levels == 3 ? 3
-									 : 511));
+		unsigned int idx =
+			(unsigned int)((lin >> shift) &
+				       (l == 3 && levels == 3 ? 3 : 511));
 
 		if (gm_read(gm, &e, table + idx * 8ull, 8) || !(e & 1))
 			return false;
@@ -89,7 +89,8 @@ static bool walk(const struct gm *gm, const struct kvm_sregs *s, uint64_t lin,
 			       !(l == 3 && levels == 3))) {
 			uint64_t page = 1ull << shift;
 
-			*gpa = (e & addr_mask & ~(page - 1)) | (lin & (page - 1));
+			*gpa = (e & addr_mask & ~(page - 1)) |
+			       (lin & (page - 1));
 			return true;
 		}
 		table = e & addr_mask;
@@ -110,7 +111,7 @@ static const char *cpu_mode(const struct kvm_sregs *s)
 void x86_crash_report(struct vm *vm, struct vcpu *v, const char *what,
 		      char *out, size_t size)
 {
-	struct buf b = { .p = out, .size = size };
+	struct buf b = {.p = out, .size = size};
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	bool have_regs, have_sregs;
@@ -126,11 +127,12 @@ void x86_crash_report(struct vm *vm, struct vcpu *v, const char *what,
 	if (have_regs && have_sregs && r.rip == 0xfff0 &&
 	    s.cs.selector == 0xf000) {
 		if (v->have_last) {
-			put(&b, "note: KVM reset this vCPU when it crashed (AMD "
-				"re-initialises a vCPU on shutdown), so the "
-				"registers at the fault are lost; below is the "
-				"state at the last exit to charlie (exit reason "
-				"%u), just before the crash\n",
+			put(&b,
+			    "note: KVM reset this vCPU when it crashed (AMD "
+			    "re-initialises a vCPU on shutdown), so the "
+			    "registers at the fault are lost; below is the "
+			    "state at the last exit to charlie (exit reason "
+			    "%u), just before the crash\n",
 			    v->last_exit_reason);
 			r = v->last_regs;
 			s = v->last_sregs;
@@ -147,7 +149,7 @@ void x86_crash_report(struct vm *vm, struct vcpu *v, const char *what,
 		put(&b, "RIP: 0x%016llx (CS 0x%04x base 0x%llx, %s)\n",
 		    (unsigned long long)r.rip, s.cs.selector,
 		    (unsigned long long)s.cs.base, cpu_mode(&s));
-		if (walk(&vm->gm, &s, lin, &gpa)) {
+		if (x86_linear_to_gpa(&vm->gm, &s, lin, &gpa)) {
 			uint8_t code[16];
 			/* stay within the page: the next may be unmapped */
 			uint64_t n = 0x1000 - (gpa & 0xfff);
@@ -161,8 +163,9 @@ void x86_crash_report(struct vm *vm, struct vcpu *v, const char *what,
 					put(&b, " %02x", code[i]);
 				put(&b, "\n");
 			} else {
-				put(&b, "code at RIP: guest-physical 0x%llx "
-					"is outside guest RAM\n",
+				put(&b,
+				    "code at RIP: guest-physical 0x%llx "
+				    "is outside guest RAM\n",
 				    (unsigned long long)gpa);
 			}
 		} else {
