@@ -46,7 +46,8 @@ static void size_str(char *buf, size_t n, uint64_t v)
 		snprintf(buf, n, "0x%" PRIx64 " (%" PRIu64 " KiB)", v, v >> 10);
 }
 
-static void print_report(const char *path, const struct charlie_kernel_report *r)
+static void print_report(const char *path,
+			 const struct charlie_kernel_report *r)
 {
 	char buf[64];
 
@@ -59,13 +60,15 @@ static void print_report(const char *path, const struct charlie_kernel_report *r
 		line("boot protocol", "%u.%02u", r->protocol >> 8,
 		     r->protocol & 0xff);
 	if (r->format == CHARLIE_KFMT_BZIMAGE || r->protocol) {
-		line("entry points", "64-bit at load address + 0x%" PRIx64
-				     ", 32-bit code32_start 0x%" PRIx64,
+		line("entry points",
+		     "64-bit at load address + 0x%" PRIx64
+		     ", 32-bit code32_start 0x%" PRIx64,
 		     r->entry64, r->entry32);
 	} else if (r->has_pvh_note || r->entry64) {
 		if (r->has_pvh_note)
 			line("entry points",
-			     "PVH 0x%" PRIx64 " (32-bit), ELF e_entry 0x%" PRIx64,
+			     "PVH 0x%" PRIx64
+			     " (32-bit), ELF e_entry 0x%" PRIx64,
 			     r->entry32, r->entry64);
 		else
 			line("entry points", "ELF e_entry 0x%" PRIx64,
@@ -77,8 +80,8 @@ static void print_report(const char *path, const struct charlie_kernel_report *r
 		line("PVH note", "%s", r->has_pvh_note ? "yes" : "no");
 	if (r->protocol) {
 		if (r->relocatable)
-			line("relocatable", "yes (kernel_alignment 0x%" PRIx64
-					    ")",
+			line("relocatable",
+			     "yes (kernel_alignment 0x%" PRIx64 ")",
 			     r->kernel_alignment);
 		else
 			line("relocatable", "no");
@@ -103,11 +106,11 @@ static void print_report(const char *path, const struct charlie_kernel_report *r
 int cmd_check_kernel(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "memory", required_argument, NULL, 'm' },
-		{ "cmdline", required_argument, NULL, 'c' },
-		{ "initrd", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"memory", required_argument, NULL, 'm'},
+		{"cmdline", required_argument, NULL, 'c'},
+		{"initrd", required_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct charlie_kernel_report rep;
 	const char *cmdline = NULL, *initrd = NULL, *path;

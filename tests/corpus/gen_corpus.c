@@ -84,16 +84,16 @@ struct patch {
 };
 
 static const struct patch patches[] = {
-	{ "bad-boot-flag", 0x1fe, 2, 0x0000, 0 },
-	{ "bad-hdrs", 0x202, 4, 0x73726448, 0 }, /* "Hdrs" */
-	{ "old-protocol", 0x206, 2, 0x0201, 0 },
-	{ "setup-sects-huge", 0x1f1, 1, 0xff, 0 },
-	{ "no-xlf-kernel64", 0x236, 2, 0, 0x0001 },
-	{ "zimage-not-loaded-high", 0x211, 1, 0, 0x01 },
-	{ "bad-alignment", 0x230, 4, 0x00300000, 0 },
-	{ "init-size-huge", 0x260, 4, 0x40000000, 0 },
-	{ "payload-outside", 0x248, 4, 0x7ffff000, 0 },
-	{ "initrd-addr-low", 0x22c, 4, 0x01ffffff, 0 },
+	{"bad-boot-flag", 0x1fe, 2, 0x0000, 0},
+	{"bad-hdrs", 0x202, 4, 0x73726448, 0}, /* "Hdrs" */
+	{"old-protocol", 0x206, 2, 0x0201, 0},
+	{"setup-sects-huge", 0x1f1, 1, 0xff, 0},
+	{"no-xlf-kernel64", 0x236, 2, 0, 0x0001},
+	{"zimage-not-loaded-high", 0x211, 1, 0, 0x01},
+	{"bad-alignment", 0x230, 4, 0x00300000, 0},
+	{"init-size-huge", 0x260, 4, 0x40000000, 0},
+	{"payload-outside", 0x248, 4, 0x7ffff000, 0},
+	{"initrd-addr-low", 0x22c, 4, 0x01ffffff, 0},
 };
 
 static uint64_t get(const uint8_t *p, unsigned int w)
@@ -147,9 +147,9 @@ static int write_gzip(const uint8_t *d, uint16_t n)
 		return -1;
 	b[0] = 0x1f;
 	b[1] = 0x8b;
-	b[2] = 8;    /* deflate */
-	b[9] = 3;    /* OS: Unix */
-	b[10] = 1;   /* BFINAL, stored */
+	b[2] = 8;  /* deflate */
+	b[9] = 3;  /* OS: Unix */
+	b[10] = 1; /* BFINAL, stored */
 	put16(b + 11, n);
 	put16(b + 13, (uint16_t)~n);
 	memcpy(b + 15, d, n);
@@ -166,13 +166,13 @@ static int write_arm64(void)
 	static uint8_t b[65536];
 
 	memset(b, 0, sizeof(b));
-	put32(b, 0xfa405a4d);	     /* code0: "MZ" + ccmp, EFI stub */
-	put32(b + 4, 0x14000000);    /* code1: b stext */
-	put64(b + 8, 0);	     /* text_offset */
-	put64(b + 16, sizeof(b));    /* image_size */
-	put64(b + 24, 0xa);	     /* flags: LE, 4K pages */
+	put32(b, 0xfa405a4d);	  /* code0: "MZ" + ccmp, EFI stub */
+	put32(b + 4, 0x14000000); /* code1: b stext */
+	put64(b + 8, 0);	  /* text_offset */
+	put64(b + 16, sizeof(b)); /* image_size */
+	put64(b + 24, 0xa);	  /* flags: LE, 4K pages */
 	memcpy(b + 0x38, "ARM\x64", 4);
-	put32(b + 0x3c, 0x40);	     /* PE header offset */
+	put32(b + 0x3c, 0x40); /* PE header offset */
 	memcpy(b + 0x40, "PE\0\0", 4);
 	put16(b + 0x44, 0xaa64);
 	return write_file("arm64-image", b, sizeof(b));
@@ -188,12 +188,12 @@ static int write_pe(void)
 	b[1] = 'Z';
 	put32(b + 0x3c, 0x80);
 	memcpy(b + 0x80, "PE\0\0", 4);
-	put16(b + 0x84, 0x8664);     /* Machine */
-	put16(b + 0x86, 1);	     /* NumberOfSections */
-	put16(b + 0x94, 0xf0);	     /* SizeOfOptionalHeader */
-	put16(b + 0x96, 0x0206);     /* Characteristics: exec, debug stripped */
-	put16(b + 0x98, 0x020b);     /* PE32+ */
-	put16(b + 0x98 + 68, 10);    /* Subsystem: EFI application */
+	put16(b + 0x84, 0x8664);  /* Machine */
+	put16(b + 0x86, 1);	  /* NumberOfSections */
+	put16(b + 0x94, 0xf0);	  /* SizeOfOptionalHeader */
+	put16(b + 0x96, 0x0206);  /* Characteristics: exec, debug stripped */
+	put16(b + 0x98, 0x020b);  /* PE32+ */
+	put16(b + 0x98 + 68, 10); /* Subsystem: EFI application */
 	return write_file("pe-efi-app", b, sizeof(b));
 }
 
@@ -202,7 +202,7 @@ struct elf_opts {
 	const char *name;
 	uint16_t machine;
 	int with_note;
-	uint64_t load_off;   /* p_offset of PT_LOAD */
+	uint64_t load_off; /* p_offset of PT_LOAD */
 	uint64_t load_paddr;
 	uint16_t phentsize;
 };
@@ -214,7 +214,10 @@ static int write_elf(const struct elf_opts *o)
 	uint8_t *ph = b + 64, *note = b + 0x200;
 
 	memset(b, 0, sizeof(b));
-	memcpy(b, "\x7f" "ELF", 4);
+	memcpy(b,
+	       "\x7f"
+	       "ELF",
+	       4);
 	b[4] = 2; /* ELFCLASS64 */
 	b[5] = 1; /* little-endian */
 	b[6] = 1;
@@ -243,8 +246,8 @@ static int write_elf(const struct elf_opts *o)
 		put64(ph + 32, 20);
 		put64(ph + 40, 20);
 		put64(ph + 48, 4);
-		put32(note, 4);	 /* namesz */
-		put32(note + 4, 4); /* descsz */
+		put32(note, 4);	     /* namesz */
+		put32(note + 4, 4);  /* descsz */
 		put32(note + 8, 18); /* XEN_ELFNOTE_PHYS32_ENTRY */
 		memcpy(note + 12, "Xen", 4);
 		put32(note + 16, (uint32_t)o->load_paddr);
@@ -253,11 +256,11 @@ static int write_elf(const struct elf_opts *o)
 }
 
 static const struct elf_opts elves[] = {
-	{ "elf-no-pvh", 62, 0, 0x1000, 0x100000, 56 },
-	{ "elf-arm64", 183, 1, 0x1000, 0x100000, 56 },
-	{ "elf-segment-outside-file", 62, 1, 0x100000, 0x100000, 56 },
-	{ "elf-segment-below-1mib", 62, 1, 0x1000, 0x8000, 56 },
-	{ "elf-bad-phentsize", 62, 1, 0x1000, 0x100000, 40 },
+	{"elf-no-pvh", 62, 0, 0x1000, 0x100000, 56},
+	{"elf-arm64", 183, 1, 0x1000, 0x100000, 56},
+	{"elf-segment-outside-file", 62, 1, 0x100000, 0x100000, 56},
+	{"elf-segment-below-1mib", 62, 1, 0x1000, 0x8000, 56},
+	{"elf-bad-phentsize", 62, 1, 0x1000, 0x100000, 40},
 };
 
 static int write_random(void)
@@ -287,7 +290,8 @@ static int read_all(const char *path, uint8_t **out, size_t *len)
 	FILE *f = fopen(path, "rb");
 
 	if (!f || fstat(fileno(f), &st) < 0 || st.st_size < 0x1000) {
-		fprintf(stderr, "gen_corpus: %s: cannot read a bzImage\n", path);
+		fprintf(stderr, "gen_corpus: %s: cannot read a bzImage\n",
+			path);
 		if (f)
 			fclose(f);
 		return -1;

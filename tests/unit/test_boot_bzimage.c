@@ -53,34 +53,34 @@ static uint64_t g64(const uint8_t *p)
 /* A minimal well-formed protocol 2.15 bzImage. */
 static struct kernel_image make_kernel(void)
 {
-	struct kernel_image img = { .path = "/x/bzImage", .data = k,
-				    .len = KLEN };
+	struct kernel_image img = {
+		.path = "/x/bzImage", .data = k, .len = KLEN};
 
 	memset(k, 0, sizeof(k));
 	k[0] = 'M';
 	k[1] = 'Z';
-	k[0x1f1] = 4;			  /* setup_sects */
+	k[0x1f1] = 4;			     /* setup_sects */
 	p32(0x1f4, (KLEN - SETUP_LEN) / 16); /* syssize */
 	p16(0x1fe, 0xaa55);
 	k[0x200] = 0xeb;
-	k[0x201] = 0x6a;		  /* header ends at 0x26c */
+	k[0x201] = 0x6a; /* header ends at 0x26c */
 	memcpy(k + 0x202, "HdrS", 4);
 	p16(0x206, 0x020f);
-	p16(0x20e, 0x300 - 0x200);	  /* kernel_version */
+	p16(0x20e, 0x300 - 0x200); /* kernel_version */
 	strcpy((char *)k + 0x300, "6.1.0-test (unit@charlie) #1");
-	k[0x211] = 0x01;		  /* LOADED_HIGH */
-	p32(0x214, 0x100000);		  /* code32_start */
-	p32(0x22c, 0x7fffffff);		  /* initrd_addr_max */
-	p32(0x230, 0x200000);		  /* kernel_alignment */
-	k[0x234] = 1;			  /* relocatable */
-	k[0x235] = 21;			  /* min_alignment */
-	p16(0x236, 0x7f);		  /* xloadflags */
-	p32(0x238, 2047);		  /* cmdline_size */
-	p32(0x248, 0x300);		  /* payload_offset */
-	p32(0x24c, 0x100);		  /* payload_length */
-	p64(0x258, 0x1000000);		  /* pref_address */
-	p32(0x260, 0x100000);		  /* init_size */
-	k[SETUP_LEN + 0x300] = 0x28;	  /* zstd payload */
+	k[0x211] = 0x01;	     /* LOADED_HIGH */
+	p32(0x214, 0x100000);	     /* code32_start */
+	p32(0x22c, 0x7fffffff);	     /* initrd_addr_max */
+	p32(0x230, 0x200000);	     /* kernel_alignment */
+	k[0x234] = 1;		     /* relocatable */
+	k[0x235] = 21;		     /* min_alignment */
+	p16(0x236, 0x7f);	     /* xloadflags */
+	p32(0x238, 2047);	     /* cmdline_size */
+	p32(0x248, 0x300);	     /* payload_offset */
+	p32(0x24c, 0x100);	     /* payload_length */
+	p64(0x258, 0x1000000);	     /* pref_address */
+	p32(0x260, 0x100000);	     /* init_size */
+	k[SETUP_LEN + 0x300] = 0x28; /* zstd payload */
 	k[SETUP_LEN + 0x301] = 0xb5;
 	k[SETUP_LEN + 0x302] = 0x2f;
 	k[SETUP_LEN + 0x303] = 0xfd;
@@ -191,14 +191,16 @@ static void other_formats(void **state)
 		size_t len;
 		enum charlie_err code;
 	} cases[] = {
-		{ "\x1f\x8b\x08", 3, CHARLIE_E_KERNEL_COMPRESSED_FILE },
-		{ "\xfd" "7zXZ\0", 6, CHARLIE_E_KERNEL_COMPRESSED_FILE },
-		{ "\x28\xb5\x2f\xfd", 4, CHARLIE_E_KERNEL_COMPRESSED_FILE },
-		{ "BZh9", 4, CHARLIE_E_KERNEL_COMPRESSED_FILE },
-		{ "\x04\x22\x4d\x18", 4, CHARLIE_E_KERNEL_COMPRESSED_FILE },
-		{ "\x13\x57\x9b\xdf", 4, CHARLIE_E_KERNEL_UNKNOWN_FORMAT },
+		{"\x1f\x8b\x08", 3, CHARLIE_E_KERNEL_COMPRESSED_FILE},
+		{"\xfd"
+		 "7zXZ\0",
+		 6, CHARLIE_E_KERNEL_COMPRESSED_FILE},
+		{"\x28\xb5\x2f\xfd", 4, CHARLIE_E_KERNEL_COMPRESSED_FILE},
+		{"BZh9", 4, CHARLIE_E_KERNEL_COMPRESSED_FILE},
+		{"\x04\x22\x4d\x18", 4, CHARLIE_E_KERNEL_COMPRESSED_FILE},
+		{"\x13\x57\x9b\xdf", 4, CHARLIE_E_KERNEL_UNKNOWN_FORMAT},
 	};
-	struct kernel_image img = { .path = "/x/f", .data = k, .len = 4096 };
+	struct kernel_image img = {.path = "/x/f", .data = k, .len = 4096};
 	struct charlie_kernel_report rep;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -236,10 +238,10 @@ static void fit(void **state)
 	struct charlie_error err;
 
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_check_fit(&rep, "/x/k", 64 * MIB, 2047, 0, &err),
-			 0);
-	assert_int_equal(kernel_check_fit(&rep, "/x/k", 64 * MIB, 2048, 0, &err),
-			 -22);
+	assert_int_equal(
+		kernel_check_fit(&rep, "/x/k", 64 * MIB, 2047, 0, &err), 0);
+	assert_int_equal(
+		kernel_check_fit(&rep, "/x/k", 64 * MIB, 2048, 0, &err), -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_CMDLINE_TOO_LONG);
 	/* runs at 16 MiB with init_size 1 MiB: needs 17 MiB */
 	assert_int_equal(kernel_check_fit(&rep, "/x/k", 17 * MIB, 0, 0, &err),
@@ -247,23 +249,21 @@ static void fit(void **state)
 	assert_int_equal(kernel_check_fit(&rep, "/x/k", 16 * MIB, 0, 0, &err),
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_INIT_SIZE);
-	assert_int_equal(kernel_check_fit(&rep, "/x/k", 64 * MIB, 0,
-					  65 * MIB, &err),
-			 -22);
+	assert_int_equal(
+		kernel_check_fit(&rep, "/x/k", 64 * MIB, 0, 65 * MIB, &err),
+		-22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_INITRD_TOO_BIG);
 	/* fits in memory, not above the kernel's end at 17 MiB */
-	assert_int_equal(kernel_check_fit(&rep, "/x/k", 64 * MIB, 0,
-					  48 * MIB, &err),
-			 -22);
+	assert_int_equal(
+		kernel_check_fit(&rep, "/x/k", 64 * MIB, 0, 48 * MIB, &err),
+		-22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_INITRD_ADDR);
-	assert_int_equal(kernel_check_fit(&rep, "/x/k", 64 * MIB, 0,
-					  47 * MIB, &err),
-			 0);
+	assert_int_equal(
+		kernel_check_fit(&rep, "/x/k", 64 * MIB, 0, 47 * MIB, &err), 0);
 	/* initrd_addr_max below the kernel's end */
 	rep.initrd_addr_max = 0x00ffffff;
-	assert_int_equal(kernel_check_fit(&rep, "/x/k", 64 * MIB, 0, 4096,
-					  &err),
-			 -22);
+	assert_int_equal(
+		kernel_check_fit(&rep, "/x/k", 64 * MIB, 0, 4096, &err), -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_INITRD_ADDR);
 	/* memory 0: memory checks skipped */
 	assert_int_equal(kernel_check_fit(&rep, "/x/k", 0, 0, 4096, &err), 0);
@@ -273,8 +273,8 @@ static void load(void **state)
 {
 	struct kernel_image img = make_kernel();
 	uint8_t rd_data[8192];
-	struct kernel_image rd = { .path = "/x/rd", .data = rd_data,
-				   .len = sizeof(rd_data) };
+	struct kernel_image rd = {
+		.path = "/x/rd", .data = rd_data, .len = sizeof(rd_data)};
 	struct charlie_kernel_report rep;
 	struct charlie_error err;
 	struct boot_entry e;
@@ -284,9 +284,9 @@ static void load(void **state)
 	memset(rd_data, 0x5a, sizeof(rd_data));
 	assert_int_equal(gm_init(&gm, 64 * MIB), 0);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, "console=ttyS0", &rd, &e,
-				     &err),
-			 0);
+	assert_int_equal(
+		kernel_load(&gm, &img, &rep, "console=ttyS0", &rd, &e, &err),
+		0);
 	assert_int_equal(e.mode, BOOT_LINUX64);
 	assert_int_equal(e.rip, 0x100200);
 	assert_int_equal(e.info, X86_BOOT_PARAMS_ADDR);
@@ -298,10 +298,10 @@ static void load(void **state)
 	bp = gm_ptr(&gm, X86_BOOT_PARAMS_ADDR, 4096);
 	assert_memory_equal(bp + 0x1f1, k + 0x1f1, 0x210 - 0x1f1);
 	assert_memory_equal(bp + 0x202, "HdrS", 4);
-	assert_int_equal(bp[0x210], 0xff);		/* type_of_loader */
-	assert_true(bp[0x211] & 1);			/* LOADED_HIGH */
+	assert_int_equal(bp[0x210], 0xff); /* type_of_loader */
+	assert_true(bp[0x211] & 1);	   /* LOADED_HIGH */
 	assert_int_equal(g32(bp + 0x228), X86_CMDLINE_ADDR);
-	assert_int_equal(g32(bp + 0x238), 2047);	/* from the file */
+	assert_int_equal(g32(bp + 0x238), 2047); /* from the file */
 	/* initrd: page-aligned, as high as possible below 64 MiB */
 	assert_int_equal(g32(bp + 0x218), 64 * MIB - 8192);
 	assert_int_equal(g32(bp + 0x21c), 8192);
@@ -326,9 +326,9 @@ static void load(void **state)
 
 		memset(longc, 'x', 2999);
 		longc[2999] = 0;
-		assert_int_equal(kernel_load(&gm, &img, &rep, longc, NULL, &e,
-					     &err),
-				 -22);
+		assert_int_equal(
+			kernel_load(&gm, &img, &rep, longc, NULL, &e, &err),
+			-22);
 		assert_int_equal(err.code, CHARLIE_E_KERNEL_CMDLINE_TOO_LONG);
 		free(longc);
 	}
@@ -356,7 +356,7 @@ static void load_two_regions(void **state)
 	assert_int_equal(gm_init(&full, 32 * MIB), 0);
 	struct gm_region r[2] = {
 		full.r[0],
-		{ .gpa = GM_HIGH_RAM_START, .size = sizeof(high), .host = high },
+		{.gpa = GM_HIGH_RAM_START, .size = sizeof(high), .host = high},
 	};
 	gm_init_from(&gm, r, 2);
 	assert_int_equal(kernel_probe(&img, &rep), 0);

@@ -48,19 +48,22 @@ static uint64_t g64(const uint8_t *p)
 	return g32(p) | (uint64_t)g32(p + 4) << 32;
 }
 
-#define PH0  (e + 64)	    /* PT_LOAD */
-#define PH1  (e + 64 + 56)  /* PT_NOTE */
+#define PH0  (e + 64)	   /* PT_LOAD */
+#define PH1  (e + 64 + 56) /* PT_NOTE */
 #define NOTE (e + 0x200)
 
 /* ELF64 x86_64 vmlinux: one PT_LOAD (0x1000 file bytes, 0x2000 in memory)
  * at PADDR and a PT_NOTE with a GNU note then the Xen PVH note. */
 static struct kernel_image make_elf(void)
 {
-	struct kernel_image img = { .path = "/x/vmlinux", .data = e,
-				    .len = ELEN };
+	struct kernel_image img = {
+		.path = "/x/vmlinux", .data = e, .len = ELEN};
 
 	memset(e, 0, sizeof(e));
-	memcpy(e, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(e,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	p16(e + 16, 2);
 	p16(e + 18, 62);
 	p32(e + 20, 1);
@@ -128,13 +131,16 @@ static void probe_ok(void **state)
 
 static void probe_elf32(void **state)
 {
-	struct kernel_image img = { .path = "/x/vmlinux32", .data = e,
-				    .len = ELEN };
+	struct kernel_image img = {
+		.path = "/x/vmlinux32", .data = e, .len = ELEN};
 	struct charlie_kernel_report rep;
 	uint8_t *ph = e + 52;
 
 	memset(e, 0, sizeof(e));
-	memcpy(e, "\x7f" "ELF\x01\x01\x01", 7);
+	memcpy(e,
+	       "\x7f"
+	       "ELF\x01\x01\x01",
+	       7);
 	p16(e + 16, 2);
 	p16(e + 18, 3);
 	p32(e + 20, 1);
@@ -242,8 +248,8 @@ static void load(void **state)
 {
 	struct kernel_image img = make_elf();
 	uint8_t rd_data[3000];
-	struct kernel_image rd = { .path = "/x/rd", .data = rd_data,
-				   .len = sizeof(rd_data) };
+	struct kernel_image rd = {
+		.path = "/x/rd", .data = rd_data, .len = sizeof(rd_data)};
 	struct charlie_kernel_report rep;
 	struct charlie_error err;
 	struct boot_entry be;
@@ -254,12 +260,11 @@ static void load(void **state)
 	assert_int_equal(gm_init(&gm, 16 * MIB), 0);
 	memset(gm_ptr(&gm, PADDR, 0x2000), 0xaa, 0x2000); /* dirty "bss" */
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_check_fit(&rep, img.path, 16 * MIB, 12, 3000,
-					  &err),
-			 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, "console=hvc0", &rd, &be,
-				     &err),
-			 0);
+	assert_int_equal(
+		kernel_check_fit(&rep, img.path, 16 * MIB, 12, 3000, &err), 0);
+	assert_int_equal(
+		kernel_load(&gm, &img, &rep, "console=hvc0", &rd, &be, &err),
+		0);
 	assert_int_equal(be.mode, BOOT_PVH32);
 	assert_int_equal(be.rip, ENTRY);
 	assert_int_equal(be.info, X86_PVH_START_INFO_ADDR);
@@ -272,11 +277,11 @@ static void load(void **state)
 
 	si = gm_ptr(&gm, X86_PVH_START_INFO_ADDR, 56);
 	assert_int_equal(g32(si), 0x336ec578);
-	assert_int_equal(g32(si + 4), 1);	/* version */
-	assert_int_equal(g32(si + 12), 1);	/* nr_modules */
+	assert_int_equal(g32(si + 4), 1);  /* version */
+	assert_int_equal(g32(si + 12), 1); /* nr_modules */
 	assert_int_equal(g64(si + 16), X86_PVH_MODLIST_ADDR);
 	assert_int_equal(g64(si + 24), X86_CMDLINE_ADDR);
-	assert_int_equal(g64(si + 32), 0);	/* rsdp_paddr */
+	assert_int_equal(g64(si + 32), 0); /* rsdp_paddr */
 	assert_int_equal(g64(si + 40), X86_PVH_MEMMAP_ADDR);
 	assert_int_equal(g32(si + 48), 3);
 	m = gm_ptr(&gm, X86_PVH_MODLIST_ADDR, 32);
@@ -328,8 +333,7 @@ static void segment_outside_ram(void **state)
 	p64(PH0 + 24, 32 * MIB);
 	p64(NOTE + 36, 32 * MIB);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_check_fit(&rep, img.path, 16 * MIB, 0, 0,
-					  &err),
+	assert_int_equal(kernel_check_fit(&rep, img.path, 16 * MIB, 0, 0, &err),
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_INIT_SIZE);
 	assert_int_equal(gm_init(&gm, 16 * MIB), 0);

@@ -37,24 +37,24 @@
 #define HDR_PREF_ADDRESS  0x258
 #define HDR_INIT_SIZE	  0x260
 /* Everything up to kernel_info_offset (2.15) must be in the file. */
-#define HDR_NEED	  0x26c
+#define HDR_NEED 0x26c
 /* The setup header may not run past this in struct boot_params. */
-#define BP_HDR_LIMIT	  0x290
+#define BP_HDR_LIMIT 0x290
 
 /* struct boot_params (the zero page) fields outside the setup header. */
-#define BP_SIZE		  0x1000
-#define BP_EXT_CMD_LINE	  0x0c8
-#define BP_E820_ENTRIES	  0x1e8
-#define BP_E820_TABLE	  0x2d0
-#define BP_E820_MAX	  128
-#define E820_ENTRY_SIZE	  20
+#define BP_SIZE		0x1000
+#define BP_EXT_CMD_LINE 0x0c8
+#define BP_E820_ENTRIES 0x1e8
+#define BP_E820_TABLE	0x2d0
+#define BP_E820_MAX	128
+#define E820_ENTRY_SIZE 20
 
-#define LOADED_HIGH	  0x01
-#define XLF_KERNEL_64	  0x0001
+#define LOADED_HIGH   0x01
+#define XLF_KERNEL_64 0x0001
 /* boot.rst memory layout: the real-mode code (boot sector + setup) lives
  * in X..X+0x8000; arch/x86/boot/setup.ld asserts the same. */
-#define SETUP_MAX	  0x8000
-#define MIB		  (1ull << 20)
+#define SETUP_MAX 0x8000
+#define MIB	  (1ull << 20)
 
 struct bz_layout {
 	uint64_t setup_len; /* (setup_sects + 1) * 512 */
@@ -202,13 +202,12 @@ int bz_probe(const struct kernel_image *img, struct charlie_kernel_report *rep)
 		const char *c;
 
 		if (!kp_in(l.pm_len, off, len))
-			return err_set(err, CHARLIE_E_KERNEL_TRUNCATED,
-				       "kernel",
-				       "kernel %s: truncated: payload [0x%x, "
-				       "+0x%x) lies outside the %llu-byte "
-				       "protected-mode part",
-				       path, off, len,
-				       (unsigned long long)l.pm_len);
+			return err_set(
+				err, CHARLIE_E_KERNEL_TRUNCATED, "kernel",
+				"kernel %s: truncated: payload [0x%x, "
+				"+0x%x) lies outside the %llu-byte "
+				"protected-mode part",
+				path, off, len, (unsigned long long)l.pm_len);
 		c = kp_compression_at(img, l.setup_len + off);
 		snprintf(rep->compression, sizeof(rep->compression), "%s",
 			 c ? c : "unknown");
@@ -217,10 +216,9 @@ int bz_probe(const struct kernel_image *img, struct charlie_kernel_report *rep)
 		rep->pref_address = kp_le64(d + HDR_PREF_ADDRESS);
 		rep->init_size = kp_le32(d + HDR_INIT_SIZE);
 		if (!rep->init_size)
-			return err_set(err, CHARLIE_E_KERNEL_INIT_SIZE,
-				       "kernel",
-				       "kernel %s: init_size at 0x260 is 0",
-				       path);
+			return err_set(
+				err, CHARLIE_E_KERNEL_INIT_SIZE, "kernel",
+				"kernel %s: init_size at 0x260 is 0", path);
 	} else {
 		/* No init_size before 2.10: at least the image itself. */
 		rep->pref_address = X86_KERNEL_ADDR;
@@ -230,20 +228,19 @@ int bz_probe(const struct kernel_image *img, struct charlie_kernel_report *rep)
 		uint64_t a = rep->kernel_alignment;
 
 		if (a < 0x1000 || (a & (a - 1)) || a > (1ull << 30))
-			return err_set(err, CHARLIE_E_KERNEL_ALIGNMENT,
-				       "kernel",
-				       "kernel %s: kernel_alignment at 0x230 is "
-				       "0x%llx, not a power of two between 4 "
-				       "KiB and 1 GiB",
-				       path, (unsigned long long)a);
-		if (proto >= 0x020a && (d[HDR_MIN_ALIGN] > 30 ||
-					(1ull << d[HDR_MIN_ALIGN]) > a))
-			return err_set(err, CHARLIE_E_KERNEL_ALIGNMENT,
-				       "kernel",
-				       "kernel %s: min_alignment 2^%u is larger "
-				       "than kernel_alignment 0x%llx",
-				       path, d[HDR_MIN_ALIGN],
-				       (unsigned long long)a);
+			return err_set(
+				err, CHARLIE_E_KERNEL_ALIGNMENT, "kernel",
+				"kernel %s: kernel_alignment at 0x230 is "
+				"0x%llx, not a power of two between 4 "
+				"KiB and 1 GiB",
+				path, (unsigned long long)a);
+		if (proto >= 0x020a &&
+		    (d[HDR_MIN_ALIGN] > 30 || (1ull << d[HDR_MIN_ALIGN]) > a))
+			return err_set(
+				err, CHARLIE_E_KERNEL_ALIGNMENT, "kernel",
+				"kernel %s: min_alignment 2^%u is larger "
+				"than kernel_alignment 0x%llx",
+				path, d[HDR_MIN_ALIGN], (unsigned long long)a);
 	} else if (rep->pref_address < X86_KERNEL_ADDR) {
 		return err_set(err, CHARLIE_E_KERNEL_NOT_RELOCATABLE, "kernel",
 			       "kernel %s: not relocatable and must run at "

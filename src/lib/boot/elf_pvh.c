@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ET_EXEC		  2
-#define EM_386		  3
-#define EM_X86_64	  62
-#define PT_LOAD		  1
-#define PT_NOTE		  4
-#define ELF_MAX_PHNUM	  256
+#define ET_EXEC			 2
+#define EM_386			 3
+#define EM_X86_64		 62
+#define PT_LOAD			 1
+#define PT_NOTE			 4
+#define ELF_MAX_PHNUM		 256
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
 /* hvm_start_info, version 1 (start_info.h). */
@@ -35,10 +35,11 @@
 #define HSI_SIZE	  56
 #define MOD_SIZE	  32 /* hvm_modlist_entry: paddr, size, cmdline, rsvd */
 #define MEMMAP_ENTRY_SIZE 24 /* addr, size, type, reserved */
-#define MEMMAP_MAX	  ((X86_CMDLINE_ADDR - X86_PVH_MEMMAP_ADDR) / MEMMAP_ENTRY_SIZE)
+#define MEMMAP_MAX                                                             \
+	((X86_CMDLINE_ADDR - X86_PVH_MEMMAP_ADDR) / MEMMAP_ENTRY_SIZE)
 
 /* x86 COMMAND_LINE_SIZE is 2048 including the NUL. */
-#define PVH_CMDLINE_MAX	  2047
+#define PVH_CMDLINE_MAX 2047
 
 struct elf_phdr {
 	uint32_t type;
@@ -122,10 +123,11 @@ static int elf_header(const struct kernel_image *img, struct elf_info *e,
 			       "ELF header",
 			       path, img->len);
 	if (d[4] != 1 && d[4] != 2)
-		return err_set(err, CHARLIE_E_KERNEL_ELF_BAD, "kernel",
-			       "kernel %s: ELF class (EI_CLASS) is %u, expected "
-			       "1 or 2",
-			       path, d[4]);
+		return err_set(
+			err, CHARLIE_E_KERNEL_ELF_BAD, "kernel",
+			"kernel %s: ELF class (EI_CLASS) is %u, expected "
+			"1 or 2",
+			path, d[4]);
 	e->is64 = d[4] == 2;
 	if (d[5] == 2) {
 		mach = (uint16_t)(d[18] << 8 | d[19]);
@@ -144,18 +146,17 @@ static int elf_header(const struct kernel_image *img, struct elf_info *e,
 	mach = kp_le16(d + 18);
 	snprintf(rep->arch, sizeof(rep->arch), "%s", machine_name(mach));
 	if ((e->is64 && mach != EM_X86_64) || (!e->is64 && mach != EM_386))
-		return err_set(err, CHARLIE_E_KERNEL_ELF_ARCH, "kernel",
-			       "kernel %s: ELF%d for %s (e_machine %u); charlie "
-			       "boots x86_64 (or i386 ELF32) kernels",
-			       path, e->is64 ? 64 : 32, machine_name(mach),
-			       mach);
+		return err_set(
+			err, CHARLIE_E_KERNEL_ELF_ARCH, "kernel",
+			"kernel %s: ELF%d for %s (e_machine %u); charlie "
+			"boots x86_64 (or i386 ELF32) kernels",
+			path, e->is64 ? 64 : 32, machine_name(mach), mach);
 	hsize = e->is64 ? 64 : 52;
 	if (d[6] != 1 || img->len < hsize)
 		return err_set(err, CHARLIE_E_KERNEL_ELF_BAD, "kernel",
 			       "kernel %s: bad ELF header (EI_VERSION %u, file "
 			       "%zu bytes, header needs %llu)",
-			       path, d[6], img->len,
-			       (unsigned long long)hsize);
+			       path, d[6], img->len, (unsigned long long)hsize);
 	type = kp_le16(d + 16);
 	if (type != ET_EXEC)
 		return err_set(err, CHARLIE_E_KERNEL_ELF_BAD, "kernel",
@@ -185,10 +186,11 @@ static int elf_header(const struct kernel_image *img, struct elf_info *e,
 			       "not match ELF%d",
 			       path, ehsize, e->phentsize, e->is64 ? 64 : 32);
 	if (e->phnum == 0 || e->phnum > ELF_MAX_PHNUM)
-		return err_set(err, CHARLIE_E_KERNEL_ELF_BAD, "kernel",
-			       "kernel %s: ELF has %u program headers, expected "
-			       "1..%u",
-			       path, e->phnum, ELF_MAX_PHNUM);
+		return err_set(
+			err, CHARLIE_E_KERNEL_ELF_BAD, "kernel",
+			"kernel %s: ELF has %u program headers, expected "
+			"1..%u",
+			path, e->phnum, ELF_MAX_PHNUM);
 	if (!kp_in(img->len, e->phoff, (uint64_t)e->phnum * e->phentsize))
 		return err_set(err, CHARLIE_E_KERNEL_ELF_BAD, "kernel",
 			       "kernel %s: ELF program headers at 0x%llx (%u x "
@@ -333,13 +335,12 @@ static int elf_segments(const struct kernel_image *img,
 				       "data",
 				       path, i, (unsigned long long)ph.paddr);
 		if (ph.paddr + ph.memsz > GM_LOW_RAM_MAX)
-			return err_set(err, CHARLIE_E_KERNEL_ELF_SEGMENT,
-				       "kernel",
-				       "kernel %s: segment %u [0x%llx, 0x%llx) "
-				       "reaches above 3 GiB, outside low RAM",
-				       path, i, (unsigned long long)ph.paddr,
-				       (unsigned long long)(ph.paddr +
-							    ph.memsz));
+			return err_set(
+				err, CHARLIE_E_KERNEL_ELF_SEGMENT, "kernel",
+				"kernel %s: segment %u [0x%llx, 0x%llx) "
+				"reaches above 3 GiB, outside low RAM",
+				path, i, (unsigned long long)ph.paddr,
+				(unsigned long long)(ph.paddr + ph.memsz));
 		if (ph.paddr < lo)
 			lo = ph.paddr;
 		if (ph.paddr + ph.memsz > hi)
@@ -457,15 +458,14 @@ int elf_load(const struct gm *gm, const struct kernel_image *img,
 				continue;
 			p = gm_ptr(gm, ph.paddr, ph.memsz);
 			if (!p)
-				return err_set(err,
-					       CHARLIE_E_KERNEL_ELF_SEGMENT,
-					       "memory",
-					       "kernel %s: segment %u [0x%llx, "
-					       "0x%llx) is outside guest RAM",
-					       path, i,
-					       (unsigned long long)ph.paddr,
-					       (unsigned long long)(ph.paddr +
-								    ph.memsz));
+				return err_set(
+					err, CHARLIE_E_KERNEL_ELF_SEGMENT,
+					"memory",
+					"kernel %s: segment %u [0x%llx, "
+					"0x%llx) is outside guest RAM",
+					path, i, (unsigned long long)ph.paddr,
+					(unsigned long long)(ph.paddr +
+							     ph.memsz));
 			if (!pass)
 				continue;
 			memcpy(p, img->data + ph.offset, ph.filesz);
@@ -481,7 +481,8 @@ int elf_load(const struct gm *gm, const struct kernel_image *img,
 		return err_set(err, CHARLIE_E_MEMORY, "memory",
 			       "kernel %s: no guest RAM for hvm_start_info at "
 			       "0x%llx",
-			       path, (unsigned long long)X86_PVH_START_INFO_ADDR);
+			       path,
+			       (unsigned long long)X86_PVH_START_INFO_ADDR);
 	memset(si, 0, HSI_SIZE);
 	if (initrd && initrd->len) {
 		uint8_t *m;

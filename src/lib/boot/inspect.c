@@ -30,8 +30,7 @@ int charlie_kernel_inspect(const char *path, uint64_t memory,
 		/* Only the size matters here: stat, do not read. */
 		if (stat(initrd, &st) < 0) {
 			ret = err_set(&rep->err, CHARLIE_E_INITRD, "initrd",
-				      "initrd %s: %s", initrd,
-				      strerror(errno));
+				      "initrd %s: %s", initrd, strerror(errno));
 			goto out;
 		}
 		if (!S_ISREG(st.st_mode)) {
@@ -41,9 +40,8 @@ int charlie_kernel_inspect(const char *path, uint64_t memory,
 		}
 		initrd_size = (uint64_t)st.st_size;
 	}
-	ret = kernel_check_fit(rep, path, memory,
-			       cmdline ? strlen(cmdline) : 0, initrd_size,
-			       &rep->err);
+	ret = kernel_check_fit(rep, path, memory, cmdline ? strlen(cmdline) : 0,
+			       initrd_size, &rep->err);
 out:
 	rep->bootable = ret == 0;
 	kernel_image_free(&img);

@@ -87,7 +87,8 @@ int kernel_read_file(const char *path, struct kernel_image *img,
 			goto out_free;
 		}
 		if (n == 0)
-			break; /* shrank under us: the checks see what is left */
+			break; /* shrank under us: the checks see what is left
+				*/
 		got += (size_t)n;
 	}
 	if (got == 0) {

@@ -59,7 +59,8 @@ static inline bool kp_in(size_t size, uint64_t off, uint64_t len)
 static inline bool kp_magic(const struct kernel_image *img, uint64_t off,
 			    const void *magic, size_t len)
 {
-	return kp_in(img->len, off, len) && !memcmp(img->data + off, magic, len);
+	return kp_in(img->len, off, len) &&
+	       !memcmp(img->data + off, magic, len);
 }
 
 /* "gzip", "xz", ... for a compressed stream at `off`, or NULL. */

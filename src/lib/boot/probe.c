@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #define PAGE_SIZE_4K 0x1000ull
-#define MIB (1ull << 20)
+#define MIB	     (1ull << 20)
 
 /* The bytes a bzImage needs before its setup header can be recognised:
  * boot flag at 0x1fe and "HdrS" at 0x202 (boot.rst). */
@@ -24,23 +24,27 @@ static const struct {
 	uint8_t len;
 	uint8_t magic[6];
 } compressors[] = {
-	{ "gzip", 2, { 0x1f, 0x8b } },
-	{ "xz", 6, { 0xfd, '7', 'z', 'X', 'Z', 0x00 } },
-	{ "zstd", 4, { 0x28, 0xb5, 0x2f, 0xfd } },
-	{ "bzip2", 3, { 'B', 'Z', 'h' } },
-	{ "lz4", 4, { 0x02, 0x21, 0x4c, 0x18 } }, /* legacy frame (kernel) */
-	{ "lz4", 4, { 0x04, 0x22, 0x4d, 0x18 } }, /* lz4 frame (lz4 tool) */
-	{ "lzo", 4, { 0x89, 'L', 'Z', 'O' } },
-	{ "lzma", 3, { 0x5d, 0x00, 0x00 } },
+	{"gzip", 2, {0x1f, 0x8b}},
+	{"xz", 6, {0xfd, '7', 'z', 'X', 'Z', 0x00}},
+	{"zstd", 4, {0x28, 0xb5, 0x2f, 0xfd}},
+	{"bzip2", 3, {'B', 'Z', 'h'}},
+	{"lz4", 4, {0x02, 0x21, 0x4c, 0x18}}, /* legacy frame (kernel) */
+	{"lz4", 4, {0x04, 0x22, 0x4d, 0x18}}, /* lz4 frame (lz4 tool) */
+	{"lzo", 4, {0x89, 'L', 'Z', 'O'}},
+	{"lzma", 3, {0x5d, 0x00, 0x00}},
 };
 
 const char *kp_compression_at(const struct kernel_image *img, uint64_t off)
 {
 	for (size_t i = 0; i < sizeof(compressors) / sizeof(compressors[0]);
 	     i++)
-		if (kp_magic(img, off, compressors[i].magic, compressors[i].len))
+		if (kp_magic(img, off, compressors[i].magic,
+			     compressors[i].len))
 			return compressors[i].name;
-	if (kp_magic(img, off, "\x7f" "ELF", 4))
+	if (kp_magic(img, off,
+		     "\x7f"
+		     "ELF",
+		     4))
 		return "none";
 	return NULL;
 }
@@ -83,12 +87,14 @@ static int probe_other(const struct kernel_image *img,
 	if (comp) {
 		snprintf(rep->format_name, sizeof(rep->format_name), "%s data",
 			 comp);
-		snprintf(rep->compression, sizeof(rep->compression), "%s", comp);
-		return err_set(err, CHARLIE_E_KERNEL_COMPRESSED_FILE, "kernel",
-			       "kernel %s: is %s-compressed data, not a kernel; "
-			       "decompress it (charlie boots a bzImage or an "
-			       "ELF vmlinux)",
-			       path, comp);
+		snprintf(rep->compression, sizeof(rep->compression), "%s",
+			 comp);
+		return err_set(
+			err, CHARLIE_E_KERNEL_COMPRESSED_FILE, "kernel",
+			"kernel %s: is %s-compressed data, not a kernel; "
+			"decompress it (charlie boots a bzImage or an "
+			"ELF vmlinux)",
+			path, comp);
 	}
 	/* arm64 Image header: magic "ARM\x64" at 0x38 (arm64/booting.rst);
 	 * checked before PE because an EFI-stub Image also starts "MZ". */
@@ -134,12 +140,13 @@ static int probe_other(const struct kernel_image *img,
 		}
 	}
 	set_name(rep, "unknown", NULL);
-	return err_set(err, CHARLIE_E_KERNEL_UNKNOWN_FORMAT, "kernel",
-		       "kernel %s: unknown format (starts %02x %02x %02x %02x): "
-		       "neither a bzImage (no boot flag 0xaa55 at 0x1fe, no "
-		       "\"HdrS\" at 0x202) nor an ELF vmlinux",
-		       path, d[0], img->len > 1 ? d[1] : 0,
-		       img->len > 2 ? d[2] : 0, img->len > 3 ? d[3] : 0);
+	return err_set(
+		err, CHARLIE_E_KERNEL_UNKNOWN_FORMAT, "kernel",
+		"kernel %s: unknown format (starts %02x %02x %02x %02x): "
+		"neither a bzImage (no boot flag 0xaa55 at 0x1fe, no "
+		"\"HdrS\" at 0x202) nor an ELF vmlinux",
+		path, d[0], img->len > 1 ? d[1] : 0, img->len > 2 ? d[2] : 0,
+		img->len > 3 ? d[3] : 0);
 }
 
 int kernel_probe(const struct kernel_image *img,
@@ -152,7 +159,10 @@ int kernel_probe(const struct kernel_image *img,
 		return err_set(&rep->err, CHARLIE_E_KERNEL_EMPTY, "kernel",
 			       "kernel %s: file is empty (0 bytes)",
 			       img->path ? img->path : "?");
-	if (kp_magic(img, 0, "\x7f" "ELF", 4))
+	if (kp_magic(img, 0,
+		     "\x7f"
+		     "ELF",
+		     4))
 		ret = elf_probe(img, rep);
 	else if (kp_magic(img, 0x1fe, "\x55\xaa", 2) ||
 		 kp_magic(img, 0x202, "HdrS", 4))
@@ -274,9 +284,9 @@ int kp_put_cmdline(const struct gm *gm, const struct charlie_kernel_report *rep,
 	return 0;
 }
 
-int kernel_check_fit(const struct charlie_kernel_report *rep,
-		     const char *path, uint64_t memory, size_t cmdline_len,
-		     uint64_t initrd_size, struct charlie_error *err)
+int kernel_check_fit(const struct charlie_kernel_report *rep, const char *path,
+		     uint64_t memory, size_t cmdline_len, uint64_t initrd_size,
+		     struct charlie_error *err)
 {
 	uint64_t start, end, low, addr;
 	int ret;
@@ -284,7 +294,8 @@ int kernel_check_fit(const struct charlie_kernel_report *rep,
 	if (rep->format != CHARLIE_KFMT_BZIMAGE &&
 	    rep->format != CHARLIE_KFMT_ELF_PVH)
 		return err_set(err, CHARLIE_E_KERNEL_UNKNOWN_FORMAT, "kernel",
-			       "kernel %s: not a kernel charlie can boot", path);
+			       "kernel %s: not a kernel charlie can boot",
+			       path);
 	ret = check_cmdline(rep, path, cmdline_len, err);
 	if (ret)
 		return ret;
@@ -296,20 +307,20 @@ int kernel_check_fit(const struct charlie_kernel_report *rep,
 		return ret;
 	if (end > low) {
 		if (rep->format == CHARLIE_KFMT_BZIMAGE)
-			return err_set(err, CHARLIE_E_KERNEL_INIT_SIZE,
-				       "memory",
-				       "kernel %s: needs RAM up to 0x%llx while "
-				       "booting (runs at 0x%llx, init_size "
-				       "0x%llx = %llu MiB) but the guest's RAM "
-				       "below 3 GiB ends at 0x%llx (%llu MiB)",
-				       path, (unsigned long long)end,
-				       (unsigned long long)start,
-				       (unsigned long long)rep->init_size,
-				       (unsigned long long)((rep->init_size +
-							     MIB - 1) /
-							    MIB),
-				       (unsigned long long)low,
-				       (unsigned long long)(low / MIB));
+			return err_set(
+				err, CHARLIE_E_KERNEL_INIT_SIZE, "memory",
+				"kernel %s: needs RAM up to 0x%llx while "
+				"booting (runs at 0x%llx, init_size "
+				"0x%llx = %llu MiB) but the guest's RAM "
+				"below 3 GiB ends at 0x%llx (%llu MiB)",
+				path, (unsigned long long)end,
+				(unsigned long long)start,
+				(unsigned long long)rep->init_size,
+				(unsigned long long)((rep->init_size + MIB -
+						      1) /
+						     MIB),
+				(unsigned long long)low,
+				(unsigned long long)(low / MIB));
 		return err_set(err, CHARLIE_E_KERNEL_INIT_SIZE, "memory",
 			       "kernel %s: segments occupy [0x%llx, 0x%llx) "
 			       "but the guest's RAM below 3 GiB ends at "
@@ -350,9 +361,9 @@ unsigned int kp_memmap(const struct gm *gm, struct kp_mem *out,
 		/* [0, EBDA) RAM, [EBDA, 1 MiB) reserved (MP table, BIOS
 		 * area), [1 MiB, end) RAM; clipped to the region. */
 		const struct kp_mem parts[3] = {
-			{ 0, X86_EBDA_START, E820_RAM },
-			{ X86_EBDA_START, X86_BIOS_END, E820_RESERVED },
-			{ X86_BIOS_END, UINT64_MAX, E820_RAM },
+			{0, X86_EBDA_START, E820_RAM},
+			{X86_EBDA_START, X86_BIOS_END, E820_RESERVED},
+			{X86_BIOS_END, UINT64_MAX, E820_RAM},
 		};
 
 		for (unsigned int j = 0; j < 3; j++) {
