@@ -85,6 +85,14 @@ visit() {
 for m in irqbypass kvm ccp kvm_amd; do
 	visit "$m"
 done
+kvm_order=$order
+# virtio-mmio networking, loaded only when run.sh --hostfwd asks for it.
+order=
+for m in virtio_mmio virtio_net; do
+	visit "$m"
+done
+net_order=$order
+order="$kvm_order$net_order"
 
 # Cache key: everything that ends up in the archive, plus this script.
 key=$({
@@ -113,7 +121,6 @@ if [ ! -f "$img" ]; then
 		usr/*) ln -s ../../bin/busybox "$stage/$a" ;;
 		esac
 	done
-	: >"$stage/etc/testhost/modules"
 	for m in $order; do
 		src=$(modpath "$m")
 		dst="/lib/modules/$kver/$(basename "$src")"
@@ -124,7 +131,10 @@ if [ ! -f "$img" ]; then
 		*.ko.gz) dst=${dst%.gz}; gzip -dc "$src" >"$stage$dst" ;;
 		*) die "unknown module format: $src" ;;
 		esac
-		echo "$dst" >>"$stage/etc/testhost/modules"
+		case " $kvm_order " in
+		*" $m "*) echo "$dst" >>"$stage/etc/testhost/modules" ;;
+		*) echo "$dst" >>"$stage/etc/testhost/net-modules" ;;
+		esac
 	done
 	cp "$here/init" "$stage/init"
 	chmod 755 "$stage/init"
@@ -144,7 +154,7 @@ if [ ! -f "$img" ]; then
 	pad=$(((512 - sz % 512) % 512))
 	[ "$pad" -eq 0 ] || head -c "$pad" /dev/zero >>"$tmp"
 	mv "$tmp" "$img"
-	echo "build-l1: built $img ($(wc -c <"$img") bytes; modules:$order)" >&2
+	echo "build-l1: built $img ($(wc -c <"$img") bytes; modules:$kvm_order; for --hostfwd:$net_order)" >&2
 fi
 kernel=$vmlinuz
 vmlinux="$out_dir/vmlinux-$kver-$(sha256sum "$vmlinuz" | cut -c1-12)"

@@ -87,6 +87,9 @@ rc=$?
 tr -d '\r' <"$tmp/out" >"$out/testhost_boot.log"
 log="$out/testhost_boot.log"
 grep '^testhost: \(L1\|timed\)' "$log" | sed 's/^/    /'
+# L1's kernel warnings during the run (e.g. MSRs the L2 guest touched that
+# L1's kvm does not know), for whoever debugs charlie.
+sed -n 's/^L1-KMSG /    L1 kernel: /p' "$log" | head -10
 case $rc in
 0) ;;
 124 | 125 | 126 | 127 | 4)
