@@ -360,15 +360,18 @@ unsigned int kp_memmap(const struct gm *gm, struct kp_mem *out,
 		uint64_t s = gm->r[i].gpa, e = s + gm->r[i].size;
 		/* [0, EBDA) RAM, [EBDA, 1 MiB) reserved (MP table, BIOS
 		 * area), [1 MiB, end) RAM; clipped to the region. */
-		const struct kp_mem parts[3] = {
+		const struct {
+			uint64_t start, end;
+			uint32_t type;
+		} parts[3] = {
 			{0, X86_EBDA_START, E820_RAM},
 			{X86_EBDA_START, X86_BIOS_END, E820_RESERVED},
 			{X86_BIOS_END, UINT64_MAX, E820_RAM},
 		};
 
 		for (unsigned int j = 0; j < 3; j++) {
-			uint64_t a = s > parts[j].addr ? s : parts[j].addr;
-			uint64_t b = e < parts[j].size ? e : parts[j].size;
+			uint64_t a = s > parts[j].start ? s : parts[j].start;
+			uint64_t b = e < parts[j].end ? e : parts[j].end;
 
 			if (a >= b || n >= max)
 				continue;
