@@ -481,10 +481,13 @@ static int load_kernel(struct vm *vm, const struct kernel_image *img,
 	int ret;
 
 	if (vm->initrd_path) {
-		ret = kernel_read_file(vm->initrd_path, &initrd, NULL);
-		if (ret)
-			return err_set(err, CHARLIE_E_INITRD, "initrd",
-				       "initrd %s: cannot read", vm->initrd_path);
+		struct charlie_error e;
+
+		ret = kernel_read_file(vm->initrd_path, &initrd, &e);
+		if (ret) /* same checks as a kernel file; say "initrd" */
+			return err_set(err, CHARLIE_E_INITRD, "initrd", "initrd%s",
+				       strncmp(e.msg, "kernel", 6) ? e.msg
+								   : e.msg + 6);
 	}
 	ret = kernel_load(&vm->gm, img, &vm->krep, vm->cmdline,
 			  vm->initrd_path ? &initrd : NULL, &vm->entry, err);

@@ -13,6 +13,7 @@
 #include "charlie.h"
 #include "gm.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@ struct kernel_image {
 	const char *path;
 	uint8_t *data;
 	size_t len;
+	bool mapped; /* data is an mmap of the file (kernel_read_file) */
 };
 
 /* Reads a whole file.  Errors: KERNEL_OPEN, KERNEL_NOT_REGULAR,

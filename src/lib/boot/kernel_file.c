@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,6 +69,19 @@ int kernel_read_file(const char *path, struct kernel_image *img,
 			      path, (long long)st.st_size);
 		goto out_close;
 	}
+	/* Mapped, not read: the loader copies straight from the page cache
+	 * into guest RAM (reading a 14 MB bzImage into a fresh buffer cost
+	 * ~20 ms of page faults and copying). */
+	buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+		   fd, 0);
+	if (buf != MAP_FAILED) {
+		img->data = buf;
+		img->len = (size_t)st.st_size;
+		img->mapped = true;
+		close(fd);
+		return 0;
+	}
+	/* not mappable (odd filesystems): read it */
 	buf = malloc((size_t)st.st_size);
 	if (!buf) {
 		ret = err_set(err, CHARLIE_E_HOST, "kernel",
@@ -112,7 +126,11 @@ void kernel_image_free(struct kernel_image *img)
 {
 	if (!img)
 		return;
-	free(img->data);
+	if (img->mapped && img->data)
+		munmap(img->data, img->len);
+	else
+		free(img->data);
+	img->mapped = false;
 	img->data = NULL;
 	img->len = 0;
 }
