@@ -154,6 +154,10 @@ if [ ! -f "$img" ]; then
 	pad=$(((512 - sz % 512) % 512))
 	[ "$pad" -eq 0 ] || head -c "$pad" /dev/zero >>"$tmp"
 	mv "$tmp" "$img"
+	# Older archives of this kind are stale (an input changed).
+	for old in "$out_dir"/l1-*."$ext"; do
+		[ "$old" = "$img" ] || rm -f "$old"
+	done
 	echo "build-l1: built $img ($(wc -c <"$img") bytes; modules:$kvm_order; for --hostfwd:$net_order)" >&2
 fi
 kernel=$vmlinuz
@@ -161,6 +165,7 @@ vmlinux="$out_dir/vmlinux-$kver-$(sha256sum "$vmlinuz" | cut -c1-12)"
 if [ "$bzimage" = no ]; then
 	if [ ! -f "$vmlinux" ]; then
 		mkdir -p "$out_dir"
+		rm -f "$out_dir"/vmlinux-"$kver"-*
 		"$root/scripts/extract-vmlinux.sh" "$vmlinuz" "$vmlinux" >&2 ||
 			echo "build-l1: cannot extract the PVH vmlinux; using the bzImage" >&2
 	fi

@@ -61,6 +61,7 @@ command -v "$qemu" >/dev/null 2>&1 || {
 	exit 127
 }
 
+# shellcheck disable=SC2086 # l1opts: zero or more words
 base=$("$here/build-l1.sh" $l1opts) || exit 4
 kernel=$(echo "$base" | sed -n 's/^kernel=//p')
 initrd=$(echo "$base" | sed -n 's/^initrd=//p')
@@ -119,6 +120,19 @@ fi
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/run.cpio"
 cat "$initrd" "$work/run.cpio" >"$work/initrd"
 
+# TCG's TSC is the host's, so L1 is told the host's TSC rate: then L1
+# keeps the TSC as its clocksource (with a wrong rate its clock watchdog
+# falls back to jiffies) and its clock runs at the host's pace.  From
+# $TESTHOST_TSC_KHZ, else the host kernel's log, else a guess.
+tsc_khz=${TESTHOST_TSC_KHZ:-}
+if [ -z "$tsc_khz" ]; then
+	mhz=$(dmesg 2>/dev/null | sed -n \
+		-e 's/^.*tsc: Refined TSC clocksource calibration: \([0-9]*\.[0-9][0-9][0-9]\) MHz.*/\1/p' \
+		-e 's/^.*tsc: Detected \([0-9]*\.[0-9][0-9][0-9]\) MHz processor.*/\1/p' | tail -1)
+	[ -n "$mhz" ] && tsc_khz=$(echo "$mhz" | tr -d .)
+fi
+case $tsc_khz in '' | *[!0-9]*) tsc_khz=2000000 ;; esac
+
 log="$work/console.log"
 : >"$log"
 start=$(date +%s.%N)
@@ -130,7 +144,7 @@ say "booting L1 ($(basename "$kernel"), $(wc -c <"$work/initrd" | tr -d ' ') byt
 	-chardev "stdio,id=con,logfile=$log" -serial chardev:con \
 	$netargs \
 	-kernel "$kernel" -initrd "$work/initrd" \
-	-append "console=ttyS0 tsc_early_khz=2000000 quiet panic=-1 pci=off $append" \
+	-append "console=ttyS0 tsc_early_khz=$tsc_khz quiet panic=-1 pci=off $append" \
 	</dev/null 2>"$work/qemu.err" &
 qpid=$!
 # Watchdog: polls once a second so it ends soon after QEMU does.

@@ -49,6 +49,7 @@ out="$CHARLIE_BUILD/testhost"
 mkdir -p "$out"
 vmlinux="$out/l2-vmlinux-$(sha256sum "$bzimage" | cut -c1-12)"
 if [ ! -f "$vmlinux" ]; then
+	rm -f "$out"/l2-vmlinux-*
 	scripts/extract-vmlinux.sh "$bzimage" "$vmlinux" ||
 		fail_all "scripts/extract-vmlinux.sh $bzimage failed"
 fi
