@@ -10,7 +10,7 @@
 # off.  The L1 console streams to stdout.
 #
 #   testhost/run.sh [--add HOSTPATH:GUESTPATH]... [--timeout SECS]
-#                   [--memory MIB] [--hostfwd 127.0.0.1:HP-:GP]...
+#                   [--memory MIB] [--cpus N] [--hostfwd 127.0.0.1:HP-:GP]...
 #                   [--append STR] [--gzip] [--bzimage] SCENARIO_SCRIPT
 #
 # Exit: the scenario's exit code; 124 timeout (QEMU killed); 125 L1 never
@@ -31,6 +31,7 @@ usage() {
 
 timeout=600
 memory=2048
+cpus=1
 adds=
 hostfwds=
 append=
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
 $2"; shift 2 ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
 	--memory) [ $# -ge 2 ] || usage; memory=$2; shift 2 ;;
+	--cpus) [ $# -ge 2 ] || usage; cpus=$2; shift 2 ;;
 	--hostfwd) [ $# -ge 2 ] || usage; hostfwds="$hostfwds $2"; shift 2 ;;
 	--append) [ $# -ge 2 ] || usage; append=$2; shift 2 ;;
 	--gzip | --bzimage) l1opts="$l1opts $1"; shift ;;
@@ -54,6 +56,7 @@ done
 scenario=$1
 [ -f "$scenario" ] || { say "$scenario: no such file"; exit 2; }
 case $timeout in '' | *[!0-9]*) say "--timeout wants seconds"; exit 2 ;; esac
+case $memory$cpus in *[!0-9]*) say "--memory and --cpus want numbers"; exit 2 ;; esac
 
 qemu=${QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null 2>&1 || {
@@ -139,7 +142,7 @@ start=$(date +%s.%N)
 say "booting L1 ($(basename "$kernel"), $(wc -c <"$work/initrd" | tr -d ' ') bytes of initramfs, timeout ${timeout}s)"
 # -no-reboot: a panic (panic=-1) or a failed power-off ends QEMU too.
 # shellcheck disable=SC2086
-"$qemu" -accel tcg -cpu EPYC,+svm -m "$memory" -smp 1 -M microvm \
+"$qemu" -accel tcg -cpu EPYC,+svm -m "$memory" -smp "$cpus" -M microvm \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-chardev "stdio,id=con,logfile=$log" -serial chardev:con \
 	$netargs \
