@@ -1,0 +1,100 @@
+#!/bin/sh
+# charlie run / the command line: usage errors, --version, SIGTERM and
+# Ctrl-C on a terminal (forced stop, exit 1, terminal restored).
+set -u
+: "${CHARLIE:=build/charlie}" "${CHARLIE_BUILD:=build}"
+K=$CHARLIE_BUILD/tests/kernels
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; tmux -L charlie-test kill-server 2>/dev/null' EXIT
+
+pass() { echo "PASS: cli/$1"; }
+fail() { echo "FAIL: cli/$1: $2"; }
+skip() { echo "SKIP: cli/$1: $2"; }
+
+# expect NAME EXITCODE PATTERN -- ARGS...
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 4
+	"$CHARLIE" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		fail "$name" "exit $rc, want $want: $(head -c 300 "$tmp/err")"
+	elif ! grep -q -- "$pat" "$tmp/out" "$tmp/err"; then
+		fail "$name" "no '$pat' in output: $(head -c 300 "$tmp/err")"
+	elif grep -q "starting VM" "$tmp/err" && [ "$want" = 2 ]; then
+		fail "$name" "a VM was started for bad input"
+	else
+		pass "$name"
+	fi
+}
+
+expect no-args 2 "usage:" -- 
+expect version 0 "charlie [0-9]" -- --version
+expect help 0 "check-kernel" -- --help
+expect unknown-command 2 "unknown command" -- frobnicate
+expect run-no-kernel 2 "kernel PATH is required" -- run
+expect run-bad-cpus 2 "cpus" -- run --kernel "$K/hello.elf" --cpus 0
+expect run-bad-memory-syntax 2 "not a size" -- run --kernel "$K/hello.elf" --memory 12Q
+expect run-memory-too-small 2 "\[memory\]" -- run --kernel "$K/hello.elf" --memory 1M
+expect run-memory-not-2m 2 "multiple of 2 MiB" -- run --kernel "$K/hello.elf" --memory 257M
+expect run-extra-arg 2 "unexpected argument" -- run --kernel "$K/hello.elf" stray
+expect run-initrd-missing 2 "initrd $tmp/nope" -- run --kernel "$K/hello.elf" --initrd "$tmp/nope"
+expect run-initrd-dir 2 "\[initrd\]" -- run --kernel "$K/hello.elf" --initrd "$tmp"
+
+if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	skip sigterm "no usable /dev/kvm on this machine"
+	skip ctrl-c-tty "no usable /dev/kvm on this machine"
+	exit 0
+fi
+if [ ! -f "$K/idle.elf" ]; then
+	skip sigterm "$K/idle.elf not built (make tiny-kernels)"
+	exit 0
+fi
+
+# SIGTERM: forced stop (no ACPI power button yet), exit 1, one end line.
+"$CHARLIE" run --kernel "$K/idle.elf" >"$tmp/out" 2>"$tmp/err" </dev/null &
+pid=$!
+i=0
+while ! grep -q '^idle' "$tmp/out" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+if [ $rc = 1 ] && grep -q "VM stopped by force" "$tmp/err"; then
+	pass sigterm
+else
+	fail sigterm "exit $rc: $(tail -c 300 "$tmp/err")"
+fi
+
+# Ctrl-C on a terminal (tmux): raw mode on, forced stop, exit 1, and the
+# terminal is back in canonical mode afterwards.
+if ! command -v tmux >/dev/null 2>&1; then
+	skip ctrl-c-tty "tmux not installed (scripts/setup.sh installs it)"
+	exit 0
+fi
+T="tmux -L charlie-test"
+$T kill-server 2>/dev/null
+$T new-session -d -s t -x 200 -y 40 "sh"
+sleep 0.3
+$T send-keys -t t "stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/before; $CHARLIE run --kernel $K/idle.elf 2>$tmp/tty.err; echo \$? >$tmp/rc; stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/after" Enter
+i=0
+while ! grep -q "VM running" "$tmp/tty.err" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.3
+$T send-keys -t t C-c
+i=0
+while [ ! -s "$tmp/after" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+$T kill-server 2>/dev/null
+if [ "$(cat "$tmp/rc" 2>/dev/null)" = 1 ] && grep -q "stopping it by force" "$tmp/tty.err" &&
+	[ "$(cat "$tmp/before")" = icanon ] && [ "$(cat "$tmp/after")" = icanon ]; then
+	pass ctrl-c-tty
+else
+	fail ctrl-c-tty "rc=$(cat "$tmp/rc" 2>/dev/null) before=$(cat "$tmp/before" 2>/dev/null) after=$(cat "$tmp/after" 2>/dev/null): $(tail -c 300 "$tmp/tty.err" 2>/dev/null)"
+fi
