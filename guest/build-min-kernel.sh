@@ -37,6 +37,13 @@ src=$cache/src/$name
 kout=$cache/kbuild-min
 hash=$( (ls -l "$tarball"; cat "$frag" "$0") | sha256sum | cut -c1-16)
 
+# One build at a time in the shared cache (parallel `make check` runs).
+mkdir -p "$cache"
+exec 9>"$cache/kbuild-min.lock"
+if command -v flock >/dev/null 2>&1; then
+	flock 9
+fi
+
 if [ -f "$kout/.bingo-hash" ] && [ "$(cat "$kout/.bingo-hash")" = "$hash" ] &&
 	[ -f "$kout/vmlinux" ]; then
 	mkdir -p "$(dirname "$out")"

@@ -132,6 +132,12 @@ long http_parse(const char *buf, size_t len, struct http_request *req)
 		if (off > 64)
 			return -400;
 	}
+	/* Fail fast on what cannot be a method (TLS, binary noise), without
+	 * waiting for a line end that may never come. */
+	for (size_t i = off; i < len && buf[i] != ' '; i++) {
+		if (!is_tchar((unsigned char)buf[i]) || i - off > 32)
+			return -400;
+	}
 	nl = find_eol(buf, len, off, &eol);
 	if (nl < 0)
 		return len - off > HTTP_MAX_LINE ? -414 : 0;

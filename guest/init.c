@@ -479,6 +479,15 @@ static void start_serving(void)
 	g.serving = true;
 	log_info("server starting", "app.addr=:%d", HTTP_PORT);
 	boot_marker();
+	{
+		struct timespec up;
+
+		clock_gettime(CLOCK_BOOTTIME, &up);
+		log_info("boot marker written",
+			 "boot.uptime_ms=%lld boot.init_ms=%lld",
+			 (long long)up.tv_sec * 1000 + up.tv_nsec / 1000000,
+			 (long long)(now_ms() - g.boot_ms));
+	}
 }
 
 /* ---- power button ---- */

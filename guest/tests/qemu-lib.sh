@@ -20,13 +20,13 @@ ms() { date +%s%3N; }
 
 # A free TCP port on 127.0.0.1 (bounded tries).
 free_port() {
-	p=$((20000 + ($$ * 7 + $(date +%N | cut -c1-4)) % 30000))
+	_fp=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000))
 	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		if ! ss -Htln "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
+		if ! ss -Htln "sport = :$_fp" 2>/dev/null | grep -q .; then
+			echo "$_fp"
 			return 0
 		fi
-		p=$((p + 17))
+		_fp=$((_fp + 17))
 	done
 	return 1
 }
@@ -42,15 +42,15 @@ qemu_unusable() {
 # vm_start DIR KERNEL INITRD "APPEND" "MACHINE-OPTS" [extra qemu args...]
 # Starts QEMU in the background; sets VM_PID, VM_PORT, VM_DIR.
 vm_start() {
-	VM_DIR=$1 k=$2 i=$3 a=$4 m=$5
+	VM_DIR=$1 _vk=$2 _vi=$3 _va=$4 _vm=$5
 	shift 5
 	mkdir -p "$VM_DIR"
 	rm -f "$VM_DIR/con.log" "$VM_DIR/qmp.sock" "$VM_DIR/rc" "$VM_DIR/qemu.pid"
 	VM_PORT=$(free_port) || return 1
 	(
-		"$QEMU" -M "microvm$m" -accel tcg -m 256 -smp 1 \
+		"$QEMU" -M "microvm$_vm" -accel tcg -m 256 -smp 1 \
 			-nodefaults -no-user-config -display none \
-			-kernel "$k" -initrd "$i" -append "$APPEND_BASE $a" \
+			-kernel "$_vk" -initrd "$_vi" -append "$APPEND_BASE $_va" \
 			-serial "file:$VM_DIR/con.log" \
 			-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$VM_PORT-:8080" \
 			-device virtio-net-device,netdev=n0 \

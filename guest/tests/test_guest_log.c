@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/* Log line formatting (guest/log.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+/* 2026-11-21T08:39:05.123Z */
+static const struct timespec when = {.tv_sec = 1795250345,
+				     .tv_nsec = 123456789};
+
+static size_t fmt(char *buf, size_t size, enum log_level lv, const char *msg,
+		  const char *kv, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, kv);
+	n = log_format(buf, size, &when, lv, msg, kv, ap);
+	va_end(ap);
+	return n;
+}
+
+static void test_time(void **state)
+{
+	char buf[64];
+	struct timespec epoch = {0, 999999999};
+
+	(void)state;
+	assert_int_equal(log_time(buf, sizeof(buf), &when), 24);
+	assert_string_equal(buf, "2026-11-21T08:39:05.123Z");
+	log_time(buf, sizeof(buf), &epoch);
+	assert_string_equal(buf, "1970-01-01T00:00:00.999Z");
+}
+
+static void test_duration(void **state)
+{
+	static const struct {
+		uint64_t s;
+		const char *want;
+	} cases[] = {
+		{86400, "24h0m0s"}, {3600, "1h0m0s"}, {3661, "1h1m1s"},
+		{90, "1m30s"},	    {60, "1m0s"},     {5, "5s"},
+		{0, "0s"},	    {4294967294u, "1193046h28m14s"},
+	};
+	char buf[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		log_duration(buf, sizeof(buf), cases[i].s);
+		assert_string_equal(buf, cases[i].want);
+	}
+}
+
+static void test_line(void **state)
+{
+	char buf[LOG_LINE_MAX];
+	size_t n;
+
+	(void)state;
+	n = fmt(buf, sizeof(buf), LOG_INFO, "DHCP lease acquired",
+		"network.ip=%s/%u network.lease_time=%s", "10.0.2.15", 24,
+		"24h0m0s");
+	assert_string_equal(buf, "time=2026-11-21T08:39:05.123Z level=INFO "
+				 "msg=\"DHCP lease acquired\" "
+				 "network.ip=10.0.2.15/24 "
+				 "network.lease_time=24h0m0s\n");
+	assert_int_equal(n, strlen(buf));
+	fmt(buf, sizeof(buf), LOG_WARN, "no power button", "%s", "");
+	assert_string_equal(buf, "time=2026-11-21T08:39:05.123Z level=WARN "
+				 "msg=\"no power button\"\n");
+	fmt(buf, sizeof(buf), LOG_ERROR, "say \"hi\"", NULL);
+	assert_string_equal(buf, "time=2026-11-21T08:39:05.123Z level=ERROR "
+				 "msg=\"say \\\"hi\\\"\"\n");
+}
+
+static void test_truncation(void **state)
+{
+	char buf[80], big[300];
+	size_t n;
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	n = fmt(buf, sizeof(buf), LOG_INFO, "m", "k=%s", big);
+	assert_true(n < sizeof(buf));
+	assert_int_equal(strlen(buf), n);
+	assert_int_equal(buf[n - 1], '\n');
+	assert_memory_equal(buf + n - 4, "...", 3);
+	/* Too small for anything sensible: nothing. */
+	assert_int_equal(fmt(buf, 16, LOG_INFO, "m", "%s", ""), 0);
+}
+
+static void test_value(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	log_value(buf, sizeof(buf), "/", 1);
+	assert_string_equal(buf, "/");
+	log_value(buf, sizeof(buf), "/a b", 4);
+	assert_string_equal(buf, "\"/a b\"");
+	log_value(buf, sizeof(buf), "/\"x\"=\\", 6);
+	assert_string_equal(buf, "\"/\\\"x\\\"=\\\\\"");
+	log_value(buf, sizeof(buf), "a\nb\x01", 4);
+	assert_string_equal(buf, "\"a\\nb\\x01\"");
+	log_value(buf, sizeof(buf), "", 0);
+	assert_string_equal(buf, "\"\"");
+	/* Bounded output, still terminated. */
+	log_value(buf, 8, "a b c d e f g h", 15);
+	assert_true(strlen(buf) < 8);
+	log_value(buf, 2, "a b", 3);
+	assert_string_equal(buf, "");
+}
+
+static void test_ip4(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_string_equal(log_ip4(buf, inet_addr("10.0.2.15")), "10.0.2.15");
+	assert_string_equal(log_ip4(buf, 0xffffffffu), "255.255.255.255");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time),	   cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_line),	   cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_value),	   cmocka_unit_test(test_ip4),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
