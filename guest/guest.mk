@@ -24,7 +24,7 @@ GUEST_UNIT_BINS := $(GUEST_UNIT:%=$(BUILD)/tests/unit/test_guest_%)
 
 .PHONY: guest guest-min guest-unit guest-tools
 guest: $(GUEST_OUT)/init $(GUEST_OUT)/initramfs.cpio.gz guest-tools
-guest-tools: $(GUEST_OUT)/loadgen $(GUEST_OUT)/mkcpio
+guest-tools: $(GUEST_OUT)/loadgen $(GUEST_OUT)/mkcpio $(GUEST_OUT)/init-host
 guest-unit: $(GUEST_UNIT_BINS)
 
 # musl's headers do not carry the kernel's uapi headers (linux/netlink.h
@@ -68,3 +68,12 @@ $(BUILD)/tests/unit/test_guest_%: $(GUEST_DIR)/tests/test_guest_%.c \
 		$(LDFLAGS) -lcmocka
 
 CHECK_DEPS += guest guest-min $(GUEST_UNIT_BINS)
+
+# The same init built for the host (glibc, $(CFLAGS): ASan with
+# SANITIZE=1).  Not PID 1, it runs only the HTTP server, for
+# tests/e2e/guest_server.sh.
+$(GUEST_OUT)/init-host: $(GUEST_SRCS) $(GUEST_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(GUEST_DIR) -o $@ $(GUEST_SRCS) $(LDFLAGS)
+
+CHECK_DEPS += $(GUEST_OUT)/init-host

@@ -43,6 +43,11 @@
 
 #define HOSTNAME "bingo"
 #define HTTP_PORT 8080
+/* Run as anything but PID 1 (a host test), only the HTTP server starts:
+ * no mounts, modules, network, hostname or button; these variables set
+ * the port and the timeouts. */
+#define ENV_PORT "BINGO_HTTP_PORT"
+#define ENV_TIMEOUTS "BINGO_TIMEOUTS_MS" /* header,idle,write */
 #define BUTTON_NAME "Power Button"
 #define BUTTON_WAIT_MS 3000	 /* modules settle; then warn once */
 #define BUTTON_MAX 4
@@ -70,6 +75,9 @@ static struct {
 	int n_buttons;
 	bool button_warned;
 	const char *shutdown_reason;
+	bool pid1;
+	int64_t last_tick_ms;
+	uint16_t port;
 } g;
 
 static int64_t now_ms(void)
@@ -470,14 +478,16 @@ static void start_serving(void)
 
 	if (g.serving || g.shutting_down)
 		return;
-	err = server_start(g.epfd, HTTP_PORT, random_seed());
+	err = server_start(g.epfd, g.port, random_seed());
 	if (err) {
 		log_error("cannot start server", "app.addr=:%d error=\"%s\"",
-			  HTTP_PORT, strerror(-err));
+			  g.port, strerror(-err));
 		return;
 	}
 	g.serving = true;
-	log_info("server starting", "app.addr=:%d", HTTP_PORT);
+	log_info("server starting", "app.addr=:%d", g.port);
+	if (!g.pid1)
+		return; /* never poke I/O ports on a host */
 	boot_marker();
 	{
 		struct timespec up;
@@ -637,7 +647,8 @@ static int setup_signals(void)
 	if (g.sigfd < 0)
 		return -errno;
 	/* Ctrl-Alt-Del becomes SIGINT to us instead of an instant reboot. */
-	reboot(RB_DISABLE_CAD);
+	if (g.pid1)
+		reboot(RB_DISABLE_CAD);
 	return epoll_ctl(g.epfd, EPOLL_CTL_ADD, g.sigfd, &ev) < 0 ? -errno : 0;
 }
 
@@ -653,7 +664,7 @@ static void __attribute__((noreturn)) power_off(void)
 		 "app.requests=%llu process.peak_rss_kib=%ld app.reason=%s",
 		 (unsigned long long)(g.serving ? server_requests() : 0),
 		 ru.ru_maxrss, g.shutdown_reason);
-	if (getpid() == 1) {
+	if (g.pid1) {
 		reboot(RB_POWER_OFF);
 		/* Still here: nothing can power us off.  Halt quietly. */
 		log_error("power off failed", "error=\"%s\"", strerror(errno));
@@ -663,15 +674,38 @@ static void __attribute__((noreturn)) power_off(void)
 	exit(0);
 }
 
+static void host_test_config(void)
+{
+	const char *p = getenv(ENV_PORT), *t = getenv(ENV_TIMEOUTS);
+	int h = 0, i = 0, w = 0;
+
+	if (p && atoi(p) > 0 && atoi(p) < 65536)
+		g.port = (uint16_t)atoi(p);
+	if (t) { /* strtol, not sscanf: scanf would add 12 KB to /init */
+		char *e;
+
+		h = (int)strtol(t, &e, 10);
+		if (*e == ',')
+			i = (int)strtol(e + 1, &e, 10);
+		if (*e == ',')
+			w = (int)strtol(e + 1, &e, 10);
+		server_set_timeouts(h, i, w);
+	}
+	log_info("not PID 1: HTTP server only", "app.port=%u", g.port);
+}
+
 int main(void)
 {
 	g.boot_ms = now_ms();
 	g.dhcp_fd = g.nl_fd = -1;
-	if (getpid() == 1)
+	g.pid1 = getpid() == 1;
+	g.port = HTTP_PORT;
+	if (g.pid1) {
 		setup_fs();
-	else
-		setup_console(); /* a test run: log to stderr/console */
-	sethostname(HOSTNAME, sizeof(HOSTNAME) - 1);
+		sethostname(HOSTNAME, sizeof(HOSTNAME) - 1);
+	} else {
+		host_test_config();
+	}
 	{
 		struct rlimit rl;
 
@@ -684,10 +718,14 @@ int main(void)
 	if (g.epfd < 0 || setup_signals() < 0)
 		log_error("cannot set up the event loop", "error=\"%s\"",
 			  strerror(errno));
-	load_modules();
-	g.button_deadline_ms = now_ms() + BUTTON_WAIT_MS;
-	button_poll(now_ms());
-	if (setup_net() == 0) {
+	if (g.pid1) {
+		load_modules();
+		g.button_deadline_ms = now_ms() + BUTTON_WAIT_MS;
+		button_poll(now_ms());
+	} else {
+		g.button_warned = true; /* a host test has no button */
+	}
+	if (g.pid1 && setup_net() == 0) {
 		log_info("starting DHCP exchange", "network.iface=%s", g.ifname);
 		dhcp_init(&g.dhcp, g.mac, (uint32_t)random_seed(), HOSTNAME);
 		dhcp_do(dhcp_start(&g.dhcp, now_ms()));
@@ -737,7 +775,9 @@ int main(void)
 				 g.ifname, dhcp_state_name(g.dhcp.state));
 			start_serving();
 		}
-		if (g.serving)
+		if (g.serving && now - g.last_tick_ms >= 250) {
+			g.last_tick_ms = now;
 			server_tick(now);
+		}
 	}
 }

@@ -23,6 +23,11 @@
 
 static const char hello[] = "Hello, World!\n";
 
+static struct {
+	int header, idle, write;
+} tmo = {SERVER_HEADER_TIMEOUT_MS, SERVER_IDLE_TIMEOUT_MS,
+	 SERVER_WRITE_TIMEOUT_MS};
+
 enum conn_state {
 	CONN_FREE,
 	CONN_OPEN,    /* reading requests, answering */
@@ -194,8 +199,8 @@ static void process(struct conn *c, int64_t now)
 		c->in_len -= (size_t)r;
 		c->skip = req.content_length;
 		/* The next request's header clock starts now. */
-		c->deadline = now + (c->in_len ? SERVER_HEADER_TIMEOUT_MS
-					       : SERVER_IDLE_TIMEOUT_MS);
+		c->deadline = now + (c->in_len ? tmo.header
+					       : tmo.idle);
 	}
 }
 
@@ -209,7 +214,7 @@ static void flush(struct conn *c, size_t idx, int64_t now)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if (!c->want_out)
-				c->deadline = now + SERVER_WRITE_TIMEOUT_MS;
+				c->deadline = now + tmo.write;
 			set_events(c, idx, true);
 			return;
 		}
@@ -252,7 +257,7 @@ static void on_readable(struct conn *c, size_t idx, int64_t now)
 		n = recv(c->fd, c->in + c->in_len, IN_CAP - c->in_len, 0);
 		if (n > 0) {
 			if (c->in_len == 0 && !c->skip)
-				c->deadline = now + SERVER_HEADER_TIMEOUT_MS;
+				c->deadline = now + tmo.header;
 			c->in_len += (size_t)n;
 			continue;
 		}
@@ -316,7 +321,7 @@ static void on_accept(int64_t now)
 		c->state = CONN_OPEN;
 		c->close_after = c->want_out = false;
 		c->in_len = c->out_len = c->out_off = c->skip = 0;
-		c->deadline = now + SERVER_IDLE_TIMEOUT_MS;
+		c->deadline = now + tmo.idle;
 		snprintf(c->peer, sizeof(c->peer), "%s:%u",
 			 log_ip4(ip, sa.sin_addr.s_addr), ntohs(sa.sin_port));
 		ev.events = EPOLLIN | EPOLLRDHUP;
@@ -328,6 +333,16 @@ static void on_accept(int64_t now)
 		}
 		srv.active++;
 	}
+}
+
+void server_set_timeouts(int header_ms, int idle_ms, int write_ms)
+{
+	if (header_ms > 0)
+		tmo.header = header_ms;
+	if (idle_ms > 0)
+		tmo.idle = idle_ms;
+	if (write_ms > 0)
+		tmo.write = write_ms;
 }
 
 int server_start(int epfd, uint16_t port, uint64_t seed)

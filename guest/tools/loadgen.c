@@ -6,6 +6,7 @@
  * before sending the next.  Bounded by a request count and a time limit.
  *
  *   loadgen -p PORT [-a 127.0.0.1] [-c 50] [-n 10000] [-t 120] [-b BODY]
+ *           [-u PATH] [-R: open all connections at once] [-v: say why]
  * Prints one summary line; exits 0 only if every request succeeded.
  */
 #include <arpa/inet.h>
@@ -39,7 +40,7 @@ static char request[256];
 static size_t request_len;
 static long issued, done_ok, errors, total;
 static double *lat;
-static int epfd, verbose, nconns = 50, opened;
+static int epfd, verbose, nconns = 50, opened, no_ramp;
 static struct conn *conns;
 static double last_open;
 
@@ -230,7 +231,7 @@ int main(int argc, char **argv)
 	int open, peak = 0;
 
 	total = 10000;
-	while ((opt = getopt(argc, argv, "a:p:c:n:t:b:u:v")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:c:n:t:b:u:vR")) != -1) {
 		switch (opt) {
 		case 'a':
 			host = optarg;
@@ -255,6 +256,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'R':
+			no_ramp = 1; /* all at once (not through QEMU) */
 			break;
 		default:
 			goto usage;
@@ -284,7 +288,9 @@ int main(int argc, char **argv)
 	t0 = now();
 	for (int i = 0; i < nconns; i++)
 		conns[i].fd = -1;
-	ramp();
+	do
+		ramp();
+	while (no_ramp && opened < nconns);
 	for (;;) {
 		struct epoll_event evs[64];
 		int n = epoll_wait(epfd, evs, 64, 100);
@@ -298,7 +304,8 @@ int main(int argc, char **argv)
 			open += conns[i].fd >= 0;
 		if (open > peak)
 			peak = open;
-		if ((!open && opened == nconns) || now() - t0 > limit)
+		if ((!open && (opened == nconns || issued >= total)) ||
+		    now() - t0 > limit)
 			break;
 	}
 	t1 = now();
@@ -314,6 +321,6 @@ int main(int argc, char **argv)
 	return done_ok == total && !errors ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: loadgen -p PORT [-a 127.0.0.1] [-c CONNS] "
-			"[-n REQUESTS] [-t SECONDS] [-u PATH] [-b BODY]\n");
+			"[-n REQUESTS] [-t SECONDS] [-u PATH] [-b BODY] [-R] [-v]\n");
 	return 2;
 }

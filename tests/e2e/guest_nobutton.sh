@@ -29,7 +29,10 @@ fi
 # run NAME KERNEL INITRD APPEND MACHINE
 run() {
 	n=$1
-	vm_start "$work/$n" "$2" "$3" "$4" "$5"
+	if ! vm_start "$work/$n" "$2" "$3" "$4" "$5"; then
+		fail "$n/boot" "no free loopback port"
+		return
+	fi
 	if ! vm_wait_log 'msg="server starting"'; then
 		fail "$n/boot" "no 'server starting' within ${BOOT_TIMEOUT}s"
 		vm_kill

@@ -41,7 +41,10 @@ raw() { # send raw bytes, print the status line of the answer
 # run NAME KERNEL INITRD LOAD(0|1)
 run() {
 	n=$1
-	vm_start "$work/$n" "$2" "$3" "" ",acpi=on"
+	if ! vm_start "$work/$n" "$2" "$3" "" ",acpi=on"; then
+		fail "$n/boot" "no free loopback port"
+		return
+	fi
 	if ! vm_wait_log 'msg="server starting"'; then
 		fail "$n/boot" "no 'server starting' within ${BOOT_TIMEOUT}s (qemu: $(head -c 300 "$VM_DIR/qemu.err"))"
 		vm_kill
