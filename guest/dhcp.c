@@ -6,29 +6,29 @@
 #include <string.h>
 
 /* Offsets into the fixed BOOTP header (RFC 2131 section 2). */
-#define OFF_OP 0
-#define OFF_HTYPE 1
-#define OFF_HLEN 2
-#define OFF_XID 4
-#define OFF_SECS 8
-#define OFF_FLAGS 10
+#define OFF_OP	   0
+#define OFF_HTYPE  1
+#define OFF_HLEN   2
+#define OFF_XID	   4
+#define OFF_SECS   8
+#define OFF_FLAGS  10
 #define OFF_CIADDR 12
 #define OFF_YIADDR 16
 #define OFF_CHADDR 28
-#define OFF_SNAME 44
-#define OFF_FILE 108
+#define OFF_SNAME  44
+#define OFF_FILE   108
 #define OFF_COOKIE 236
-#define SNAME_LEN 64
-#define FILE_LEN 128
+#define SNAME_LEN  64
+#define FILE_LEN   128
 
-#define BOOTREQUEST 1
-#define BOOTREPLY 2
-#define HTYPE_ETHER 1
+#define BOOTREQUEST    1
+#define BOOTREPLY      2
+#define HTYPE_ETHER    1
 #define FLAG_BROADCAST 0x8000
 
-#define REQUEST_TRIES 4	     /* REQUESTING retransmissions before restart */
-#define RENEW_MIN_MS 60000   /* RFC 2131 4.4.5: down to 60 s */
-#define NEVER_MS INT64_MAX
+#define REQUEST_TRIES 4	    /* REQUESTING retransmissions before restart */
+#define RENEW_MIN_MS  60000 /* RFC 2131 4.4.5: down to 60 s */
+#define NEVER_MS      INT64_MAX
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -160,8 +160,7 @@ static bool usable_addr(uint32_t be)
 {
 	uint32_t a = ntohl(be);
 
-	return a != 0 && a != 0xffffffffu && (a >> 24) != 127 &&
-	       (a >> 28) < 14;
+	return a != 0 && a != 0xffffffffu && (a >> 24) != 127 && (a >> 28) < 14;
 }
 
 int dhcp_parse(const uint8_t *pkt, size_t len, uint32_t xid,
@@ -218,7 +217,7 @@ size_t dhcp_build(uint8_t *buf, size_t size, const uint8_t mac[6],
 		  const struct dhcp_req *req)
 {
 	static const uint8_t params[] = {
-		DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER, DHCP_OPT_DNS,
+		DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTER,	   DHCP_OPT_DNS,
 		15 /* domain name */, DHCP_OPT_LEASE_TIME, DHCP_OPT_SERVER_ID,
 		DHCP_OPT_T1,	      DHCP_OPT_T2};
 	size_t n = DHCP_FIXED_LEN, hl = 0;
@@ -226,8 +225,8 @@ size_t dhcp_build(uint8_t *buf, size_t size, const uint8_t mac[6],
 	if (req->hostname)
 		hl = strnlen(req->hostname, 63);
 	/* Worst case: fixed + 3 + 6 + 6 + (2+params) + 4 + (2+hl) + 1. */
-	if (size < DHCP_MIN_LEN || size < DHCP_FIXED_LEN + 32 +
-						   sizeof(params) + hl)
+	if (size < DHCP_MIN_LEN ||
+	    size < DHCP_FIXED_LEN + 32 + sizeof(params) + hl)
 		return 0;
 	memset(buf, 0, size < DHCP_MAX_LEN ? size : DHCP_MAX_LEN);
 	buf[OFF_OP] = BOOTREQUEST;
@@ -391,7 +390,8 @@ static int restart(struct dhcp_client *c, int64_t now, bool had_lease)
 	return act | discover(c, now);
 }
 
-static int bind_lease(struct dhcp_client *c, int64_t now, const struct dhcp_msg *m)
+static int bind_lease(struct dhcp_client *c, int64_t now,
+		      const struct dhcp_msg *m)
 {
 	struct dhcp_lease l = {0};
 	int plen, act;
@@ -425,7 +425,8 @@ static int bind_lease(struct dhcp_client *c, int64_t now, const struct dhcp_msg 
 	}
 
 	if (c->state == DHCP_RENEWING || c->state == DHCP_REBINDING) {
-		if (l.ip == c->lease.ip && l.prefix_len == c->lease.prefix_len &&
+		if (l.ip == c->lease.ip &&
+		    l.prefix_len == c->lease.prefix_len &&
 		    l.router == c->lease.router) {
 			act = DHCP_ACT_RENEWED;
 		} else {

@@ -15,7 +15,7 @@
 
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
-#define DHCP_MAGIC 0x63825363u
+#define DHCP_MAGIC	 0x63825363u
 /* op..file (RFC 2131 section 2, figure 1) plus the magic cookie. */
 #define DHCP_FIXED_LEN 240
 /* RFC 2131 section 2: a client must accept messages of 576 bytes of IP;
@@ -57,27 +57,27 @@ enum dhcp_opt {
 
 /* Errors from dhcp_parse() (negative). */
 enum dhcp_parse_err {
-	DHCP_E_SHORT = -1,	 /* shorter than the fixed part + cookie */
-	DHCP_E_NOT_REPLY = -2,	 /* op is not BOOTREPLY or wrong htype/hlen */
-	DHCP_E_XID = -3,	 /* transaction id is not ours */
-	DHCP_E_CHADDR = -4,	 /* client hardware address is not ours */
-	DHCP_E_COOKIE = -5,	 /* magic cookie missing */
-	DHCP_E_TRUNCATED = -6,	 /* an option runs past the end */
-	DHCP_E_OPT_LEN = -7,	 /* an option has an impossible length */
-	DHCP_E_NO_TYPE = -8,	 /* no message type (option 53) */
-	DHCP_E_NO_SERVER = -9,	 /* OFFER/ACK/NAK without server id (54) */
-	DHCP_E_NO_LEASE = -10,	 /* ACK/OFFER without lease time (51) */
-	DHCP_E_BAD_ADDR = -11,	 /* yiaddr unusable (0, broadcast, ...) */
-	DHCP_E_TOO_LONG = -12,	 /* longer than DHCP_MAX_LEN */
+	DHCP_E_SHORT = -1,     /* shorter than the fixed part + cookie */
+	DHCP_E_NOT_REPLY = -2, /* op is not BOOTREPLY or wrong htype/hlen */
+	DHCP_E_XID = -3,       /* transaction id is not ours */
+	DHCP_E_CHADDR = -4,    /* client hardware address is not ours */
+	DHCP_E_COOKIE = -5,    /* magic cookie missing */
+	DHCP_E_TRUNCATED = -6, /* an option runs past the end */
+	DHCP_E_OPT_LEN = -7,   /* an option has an impossible length */
+	DHCP_E_NO_TYPE = -8,   /* no message type (option 53) */
+	DHCP_E_NO_SERVER = -9, /* OFFER/ACK/NAK without server id (54) */
+	DHCP_E_NO_LEASE = -10, /* ACK/OFFER without lease time (51) */
+	DHCP_E_BAD_ADDR = -11, /* yiaddr unusable (0, broadcast, ...) */
+	DHCP_E_TOO_LONG = -12, /* longer than DHCP_MAX_LEN */
 };
 
 struct dhcp_msg {
-	uint8_t type;	     /* enum dhcp_msg_type */
-	uint32_t xid;	     /* host order */
-	uint32_t yiaddr;     /* network order, like every address below */
+	uint8_t type;	 /* enum dhcp_msg_type */
+	uint32_t xid;	 /* host order */
+	uint32_t yiaddr; /* network order, like every address below */
 	uint32_t server_id;
-	uint32_t mask;	     /* 0 if absent */
-	uint32_t router;     /* first router, 0 if absent */
+	uint32_t mask;	 /* 0 if absent */
+	uint32_t router; /* first router, 0 if absent */
 	uint32_t dns[DHCP_MAX_DNS];
 	unsigned int n_dns;
 	uint32_t lease_time; /* seconds; 0xffffffff is infinite */
@@ -125,10 +125,10 @@ struct dhcp_lease {
 
 /* What the caller must do after a dhcp_* call (flags may combine). */
 enum {
-	DHCP_ACT_SEND = 1,   /* send out[0..out_len) to dst:67 */
-	DHCP_ACT_BOUND = 2,  /* configure c->lease (new or changed) */
+	DHCP_ACT_SEND = 1,    /* send out[0..out_len) to dst:67 */
+	DHCP_ACT_BOUND = 2,   /* configure c->lease (new or changed) */
 	DHCP_ACT_RENEWED = 4, /* same lease, timers extended */
-	DHCP_ACT_LOST = 8,   /* deconfigure the previous lease (old) */
+	DHCP_ACT_LOST = 8,    /* deconfigure the previous lease (old) */
 };
 
 struct dhcp_client {

@@ -126,7 +126,8 @@ long http_parse(const char *buf, size_t len, struct http_request *req)
 	memset(req, 0, sizeof(*req));
 	/* RFC 9112 section 2.2: ignore empty lines before the request. */
 	while (off < len && (buf[off] == '\r' || buf[off] == '\n')) {
-		if (buf[off] == '\r' && (off + 1 >= len || buf[off + 1] != '\n'))
+		if (buf[off] == '\r' &&
+		    (off + 1 >= len || buf[off + 1] != '\n'))
 			return off + 1 >= len ? 0 : -400;
 		off += buf[off] == '\r' ? 2 : 1;
 		if (off > 64)

@@ -30,7 +30,7 @@ struct http_request {
 	size_t method_len;
 	const char *path; /* target without the query string */
 	size_t path_len;
-	int minor;	  /* HTTP/1.<minor> */
+	int minor; /* HTTP/1.<minor> */
 	bool keep_alive;
 	size_t header_len;     /* bytes up to and including the blank line */
 	size_t content_length; /* body bytes that follow */

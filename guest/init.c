@@ -41,19 +41,19 @@
 #include <sys/io.h>
 #endif
 
-#define HOSTNAME "bingo"
+#define HOSTNAME  "bingo"
 #define HTTP_PORT 8080
 /* Run as anything but PID 1 (a host test), only the HTTP server starts:
  * no mounts, modules, network, hostname or button; these variables set
  * the port and the timeouts. */
-#define ENV_PORT "BINGO_HTTP_PORT"
-#define ENV_TIMEOUTS "BINGO_TIMEOUTS_MS" /* header,idle,write */
-#define BUTTON_NAME "Power Button"
-#define BUTTON_WAIT_MS 3000	 /* modules settle; then warn once */
-#define BUTTON_MAX 4
-#define NET_WAIT_MS 5000	 /* for the first Ethernet interface */
+#define ENV_PORT	       "BINGO_HTTP_PORT"
+#define ENV_TIMEOUTS	       "BINGO_TIMEOUTS_MS" /* header,idle,write */
+#define BUTTON_NAME	       "Power Button"
+#define BUTTON_WAIT_MS	       3000 /* modules settle; then warn once */
+#define BUTTON_MAX	       4
+#define NET_WAIT_MS	       5000 /* for the first Ethernet interface */
 #define SERVE_WITHOUT_LEASE_MS 15000
-#define DRAIN_MS 2000		 /* in-flight requests at shutdown */
+#define DRAIN_MS	       2000 /* in-flight requests at shutdown */
 
 enum tag {
 	TAG_SIGNAL = 1,
@@ -194,8 +194,8 @@ static void load_modules(void)
 	builtin = slurp(path, 1024 * 1024);
 	n = mod_order(dep, &order);
 	if (n < 0) {
-		log_error("cannot read modules.dep", "kernel.release=%s error=%d",
-			  u.release, n);
+		log_error("cannot read modules.dep",
+			  "kernel.release=%s error=%d", u.release, n);
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
@@ -324,8 +324,8 @@ static int setup_net(void)
 	while ((g.ifindex = find_ether(g.ifname)) < 0 && now_ms() < end)
 		usleep(50 * 1000);
 	if (g.ifindex < 0) {
-		log_error("no Ethernet interface",
-			  "network.wait=%dms", NET_WAIT_MS);
+		log_error("no Ethernet interface", "network.wait=%dms",
+			  NET_WAIT_MS);
 		return -ENODEV;
 	}
 	err = nl_link_up(g.nl_fd, g.ifindex);
@@ -366,7 +366,8 @@ static void write_resolv_conf(const struct dhcp_lease *l)
 	size_t len = 0;
 	int fd;
 
-	len += (size_t)snprintf(buf, sizeof(buf), "# written by bingo (DHCP)\n");
+	len += (size_t)snprintf(buf, sizeof(buf),
+				"# written by bingo (DHCP)\n");
 	for (unsigned int i = 0; i < l->n_dns; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 					"nameserver %s\n",
@@ -398,9 +399,10 @@ static void apply_lease(int act)
 	}
 	if (act & DHCP_ACT_RENEWED) {
 		log_duration(dur, sizeof(dur), l->lease_time);
-		log_info("DHCP lease renewed", "network.ip=%s/%u "
-			 "network.lease_time=%s", log_ip4(ip, l->ip),
-			 l->prefix_len, dur);
+		log_info("DHCP lease renewed",
+			 "network.ip=%s/%u "
+			 "network.lease_time=%s",
+			 log_ip4(ip, l->ip), l->prefix_len, dur);
 		return;
 	}
 	if (!(act & DHCP_ACT_BOUND))
@@ -441,8 +443,10 @@ static void dhcp_do(int act)
 
 		if (sendto(g.dhcp_fd, g.dhcp.out, g.dhcp.out_len, 0,
 			   (struct sockaddr *)&to, sizeof(to)) < 0)
-			log_warn("DHCP send failed", "network.iface=%s "
-				 "error=\"%s\"", g.ifname, strerror(errno));
+			log_warn("DHCP send failed",
+				 "network.iface=%s "
+				 "error=\"%s\"",
+				 g.ifname, strerror(errno));
 	}
 	if (act & (DHCP_ACT_BOUND | DHCP_ACT_LOST | DHCP_ACT_RENEWED))
 		apply_lease(act);
@@ -563,12 +567,13 @@ static void button_poll(int64_t now)
 		return;
 	if (now >= g.button_deadline_ms) {
 		g.button_warned = true;
-		log_warn("no power button: the guest will NOT react to the "
-			 "ACPI power button and can only be stopped by force",
-			 "acpi.reason=\"no input device named 'Power Button' in "
-			 "/sys/class/input after %dms (ACPI off, or the button "
-			 "driver missing: CONFIG_ACPI_BUTTON / button.ko)\"",
-			 BUTTON_WAIT_MS);
+		log_warn(
+			"no power button: the guest will NOT react to the "
+			"ACPI power button and can only be stopped by force",
+			"acpi.reason=\"no input device named 'Power Button' in "
+			"/sys/class/input after %dms (ACPI off, or the button "
+			"driver missing: CONFIG_ACPI_BUTTON / button.ko)\"",
+			BUTTON_WAIT_MS);
 	}
 }
 
@@ -594,10 +599,10 @@ static void button_readable(int i)
 
 		if (n <= 0)
 			return;
-		if (inputev_feed(&g.button_dec[i], buf, (size_t)n, NULL,
-				 NULL) > 0) {
-			log_info("power button pressed",
-				 "acpi.device=%s", g.button_dev[i]);
+		if (inputev_feed(&g.button_dec[i], buf, (size_t)n, NULL, NULL) >
+		    0) {
+			log_info("power button pressed", "acpi.device=%s",
+				 g.button_dev[i]);
 			request_shutdown("power-button");
 		}
 	}
@@ -726,7 +731,8 @@ int main(void)
 		g.button_warned = true; /* a host test has no button */
 	}
 	if (g.pid1 && setup_net() == 0) {
-		log_info("starting DHCP exchange", "network.iface=%s", g.ifname);
+		log_info("starting DHCP exchange", "network.iface=%s",
+			 g.ifname);
 		dhcp_init(&g.dhcp, g.mac, (uint32_t)random_seed(), HOSTNAME);
 		dhcp_do(dhcp_start(&g.dhcp, now_ms()));
 		g.serve_deadline_ms = now_ms() + SERVE_WITHOUT_LEASE_MS;
@@ -769,7 +775,8 @@ int main(void)
 		if (g.dhcp_fd >= 0 && now >= g.dhcp.deadline_ms)
 			dhcp_do(dhcp_timeout(&g.dhcp, now));
 		button_poll(now);
-		if (!g.serving && g.serve_deadline_ms && now >= g.serve_deadline_ms) {
+		if (!g.serving && g.serve_deadline_ms &&
+		    now >= g.serve_deadline_ms) {
 			log_warn("no DHCP lease yet; serving anyway",
 				 "network.iface=%s network.dhcp_state=%s",
 				 g.ifname, dhcp_state_name(g.dhcp.state));

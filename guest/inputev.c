@@ -25,8 +25,9 @@ void inputev_decode(const uint8_t rec[INPUTEV_SIZE], struct inputev *ev)
 	ev->usec = (int64_t)le64(rec + 8);
 	ev->type = (uint16_t)(rec[16] | rec[17] << 8);
 	ev->code = (uint16_t)(rec[18] | rec[19] << 8);
-	ev->value = (int32_t)((uint32_t)rec[20] | (uint32_t)rec[21] << 8 |
-			      (uint32_t)rec[22] << 16 | (uint32_t)rec[23] << 24);
+	ev->value =
+		(int32_t)((uint32_t)rec[20] | (uint32_t)rec[21] << 8 |
+			  (uint32_t)rec[22] << 16 | (uint32_t)rec[23] << 24);
 }
 
 void inputev_encode(const struct inputev *ev, uint8_t rec[INPUTEV_SIZE])

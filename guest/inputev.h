@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INPUTEV_SIZE 24
-#define INPUTEV_EV_SYN 0x00
-#define INPUTEV_EV_KEY 0x01
+#define INPUTEV_SIZE	  24
+#define INPUTEV_EV_SYN	  0x00
+#define INPUTEV_EV_KEY	  0x01
 #define INPUTEV_KEY_POWER 116
 
 struct inputev {

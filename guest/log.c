@@ -32,8 +32,9 @@ size_t log_duration(char *buf, size_t size, uint64_t seconds)
 
 	/* Go prints the largest unit present and every smaller one. */
 	if (h)
-		n = snprintf(buf, size, "%lluh%llum%llus", (unsigned long long)h,
-			     (unsigned long long)m, (unsigned long long)s);
+		n = snprintf(buf, size, "%lluh%llum%llus",
+			     (unsigned long long)h, (unsigned long long)m,
+			     (unsigned long long)s);
 	else if (m)
 		n = snprintf(buf, size, "%llum%llus", (unsigned long long)m,
 			     (unsigned long long)s);

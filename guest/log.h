@@ -45,16 +45,13 @@ const char *log_ip4(char *buf, uint32_t be_addr);
 void log_set_fd(int fd);
 int log_get_fd(void);
 
-__attribute__((format(printf, 3, 4))) void log_msg(enum log_level level,
-						   const char *msg,
-						   const char *kv, ...);
+__attribute__((format(printf, 3, 4))) void
+log_msg(enum log_level level, const char *msg, const char *kv, ...);
 
 #define log_plain(level, msg) log_msg(level, msg, "%s", "")
-#define log_info(msg, ...) log_msg(LOG_INFO, msg, __VA_ARGS__)
-#define log_warn(msg, ...) log_msg(LOG_WARN, msg, __VA_ARGS__)
-#define log_error(msg, ...) log_msg(LOG_ERROR, msg, __VA_ARGS__)
-
-
+#define log_info(msg, ...)    log_msg(LOG_INFO, msg, __VA_ARGS__)
+#define log_warn(msg, ...)    log_msg(LOG_WARN, msg, __VA_ARGS__)
+#define log_error(msg, ...)   log_msg(LOG_ERROR, msg, __VA_ARGS__)
 
 /*
  * Writes s[0..n) as a slog text value: as is when it is non-empty and

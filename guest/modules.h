@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#define MOD_MAX 64
+#define MOD_MAX	     64
 #define MOD_PATH_MAX 160
 
 struct mod_list {

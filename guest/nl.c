@@ -77,7 +77,8 @@ static int transact(int fd, struct nl_req *r)
 		     h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
 				continue;
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+			if (h->nlmsg_len <
+			    NLMSG_LENGTH(sizeof(struct nlmsgerr)))
 				return -EPROTO;
 			return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
 		}
@@ -99,8 +100,7 @@ int nl_link_up(int fd, int ifindex)
 	return transact(fd, &r);
 }
 
-int nl_addr(int fd, int ifindex, uint32_t ip, unsigned int prefix_len,
-	    int add)
+int nl_addr(int fd, int ifindex, uint32_t ip, unsigned int prefix_len, int add)
 {
 	struct nl_req r;
 	uint32_t brd;
@@ -117,8 +117,8 @@ int nl_addr(int fd, int ifindex, uint32_t ip, unsigned int prefix_len,
 	add_attr(&r, IFA_LOCAL, &ip, 4);
 	add_attr(&r, IFA_ADDRESS, &ip, 4);
 	if (prefix_len < 31) {
-		uint32_t host = prefix_len ? 0xffffffffu >> prefix_len
-					   : 0xffffffffu;
+		uint32_t host =
+			prefix_len ? 0xffffffffu >> prefix_len : 0xffffffffu;
 		/* ip is in network order: build the mask the same way. */
 		uint8_t b[4];
 

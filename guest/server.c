@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IN_CAP (HTTP_MAX_HEADER + 1)
-#define OUT_CAP 1024
-#define TAG_LISTEN SERVER_TAG_BASE
+#define IN_CAP	    (HTTP_MAX_HEADER + 1)
+#define OUT_CAP	    1024
+#define TAG_LISTEN  SERVER_TAG_BASE
 #define TAG_CONN(i) (SERVER_TAG_BASE + 1 + (uint64_t)(i))
 
 static const char hello[] = "Hello, World!\n";
@@ -40,7 +40,7 @@ struct conn {
 	bool close_after; /* close once out[] is flushed */
 	bool want_out;	  /* EPOLLOUT registered */
 	size_t in_len, out_len, out_off;
-	size_t skip;	  /* body bytes still to discard */
+	size_t skip; /* body bytes still to discard */
 	int64_t deadline;
 	char peer[24];
 	char in[IN_CAP];
@@ -199,8 +199,7 @@ static void process(struct conn *c, int64_t now)
 		c->in_len -= (size_t)r;
 		c->skip = req.content_length;
 		/* The next request's header clock starts now. */
-		c->deadline = now + (c->in_len ? tmo.header
-					       : tmo.idle);
+		c->deadline = now + (c->in_len ? tmo.header : tmo.idle);
 	}
 }
 
@@ -394,8 +393,8 @@ void server_event(uint64_t tag, uint32_t events, int64_t now_ms)
 		if (c->state == CONN_OPEN && c->out_off == c->out_len)
 			on_readable(c, idx, now_ms); /* resume pipeline */
 	}
-	if (c->state != CONN_FREE && (events & (EPOLLIN | EPOLLRDHUP |
-						EPOLLHUP | EPOLLERR)))
+	if (c->state != CONN_FREE &&
+	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 		on_readable(c, idx, now_ms);
 }
 

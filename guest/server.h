@@ -12,13 +12,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SERVER_TAG_BASE 0x100
+#define SERVER_TAG_BASE	 0x100
 #define SERVER_MAX_CONNS 512
 /* Default timeouts (server_set_timeouts() changes them, for tests). */
 #define SERVER_HEADER_TIMEOUT_MS 10000 /* whole header section */
-#define SERVER_IDLE_TIMEOUT_MS 30000   /* keep-alive between requests */
-#define SERVER_WRITE_TIMEOUT_MS 10000  /* client not reading */
-#define SERVER_LINGER_MS 2000	       /* draining after the last answer */
+#define SERVER_IDLE_TIMEOUT_MS	 30000 /* keep-alive between requests */
+#define SERVER_WRITE_TIMEOUT_MS	 10000 /* client not reading */
+#define SERVER_LINGER_MS	 2000  /* draining after the last answer */
 
 int server_start(int epfd, uint16_t port, uint64_t seed);
 void server_set_timeouts(int header_ms, int idle_ms, int write_ms);

@@ -139,7 +139,8 @@ static void test_build_discover(void **state)
 	assert_int_equal(o[0], DHCPDISCOVER);
 	o = find_opt(buf, n, DHCP_OPT_PARAM_LIST, &olen);
 	assert_non_null(o);
-	for (const uint8_t *want = (const uint8_t *)"\x01\x03\x06\x33\x36\x3a\x3b";
+	for (const uint8_t *want =
+		     (const uint8_t *)"\x01\x03\x06\x33\x36\x3a\x3b";
 	     *want; want++)
 		assert_non_null(memchr(o, *want, olen));
 	o = find_opt(buf, n, DHCP_OPT_HOSTNAME, &olen);
@@ -223,8 +224,7 @@ static void test_parse_truncated(void **state)
 	reply_init(&r, 7, "10.0.2.15");
 	opt_type(&r, DHCPOFFER);
 	r.b[r.len++] = DHCP_OPT_ROUTER;
-	assert_int_equal(dhcp_parse(r.b, r.len, 7, mac, &m),
-			 DHCP_E_TRUNCATED);
+	assert_int_equal(dhcp_parse(r.b, r.len, 7, mac, &m), DHCP_E_TRUNCATED);
 }
 
 static void test_parse_oversized_option(void **state)
@@ -240,8 +240,7 @@ static void test_parse_oversized_option(void **state)
 	r.b[r.len++] = 200;
 	memcpy(r.b + r.len, "\x0a\x00\x02\x03", 4);
 	r.len += 4;
-	assert_int_equal(dhcp_parse(r.b, r.len, 7, mac, &m),
-			 DHCP_E_TRUNCATED);
+	assert_int_equal(dhcp_parse(r.b, r.len, 7, mac, &m), DHCP_E_TRUNCATED);
 }
 
 static void test_parse_bad_lengths(void **state)
@@ -326,8 +325,7 @@ static void test_parse_not_ours(void **state)
 	(void)state;
 	slirp_reply(&r, DHCPOFFER, 100);
 	assert_int_equal(dhcp_parse(r.b, r.len, 101, mac, &m), DHCP_E_XID);
-	assert_int_equal(dhcp_parse(r.b, r.len, 100, other, &m),
-			 DHCP_E_CHADDR);
+	assert_int_equal(dhcp_parse(r.b, r.len, 100, other, &m), DHCP_E_CHADDR);
 	r.b[0] = 1; /* a request, not a reply */
 	assert_int_equal(dhcp_parse(r.b, r.len, 100, mac, &m),
 			 DHCP_E_NOT_REPLY);
@@ -400,8 +398,8 @@ static uint32_t sent_xid(const struct dhcp_client *c)
 static uint8_t sent_type(const struct dhcp_client *c)
 {
 	uint8_t olen;
-	const uint8_t *o = find_opt(c->out, c->out_len, DHCP_OPT_MSG_TYPE,
-				    &olen);
+	const uint8_t *o =
+		find_opt(c->out, c->out_len, DHCP_OPT_MSG_TYPE, &olen);
 
 	return o ? o[0] : 0;
 }
@@ -524,7 +522,8 @@ static void test_client_request_gives_up(void **state)
 	slirp_reply(&r, DHCPOFFER, sent_xid(&c));
 	dhcp_input(&c, 1, r.b, r.len);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(dhcp_timeout(&c, c.deadline_ms), DHCP_ACT_SEND);
+		assert_int_equal(dhcp_timeout(&c, c.deadline_ms),
+				 DHCP_ACT_SEND);
 		assert_int_equal(sent_type(&c), DHCPREQUEST);
 	}
 	assert_int_equal(dhcp_timeout(&c, c.deadline_ms), DHCP_ACT_SEND);

@@ -67,21 +67,22 @@ static void test_keep_alive_rules(void **state)
 static void test_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"GET / HTTP/1.1\r\n\r\n",		  /* no Host */
+		"GET / HTTP/1.1\r\n\r\n",			/* no Host */
 		"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", /* two */
-		"GET  / HTTP/1.1\r\nHost: x\r\n\r\n",	  /* two spaces */
-		"GET /\r\nHost: x\r\n\r\n",		  /* HTTP/0.9 */
+		"GET  / HTTP/1.1\r\nHost: x\r\n\r\n",		/* two spaces */
+		"GET /\r\nHost: x\r\n\r\n",			/* HTTP/0.9 */
 		"GET / HTTX/1.1\r\nHost: x\r\n\r\n",
 		"GET / HTTP/1.1 \r\nHost: x\r\n\r\n",
-		"GET x HTTP/1.1\r\nHost: x\r\n\r\n",	  /* not origin-form */
+		"GET x HTTP/1.1\r\nHost: x\r\n\r\n", /* not origin-form */
 		" GET / HTTP/1.1\r\nHost: x\r\n\r\n",
-		"GET / HTTP/1.1\r\nHost x\r\n\r\n",	  /* no colon */
-		"GET / HTTP/1.1\r\nHost : x\r\n\r\n",	  /* space before : */
+		"GET / HTTP/1.1\r\nHost x\r\n\r\n",   /* no colon */
+		"GET / HTTP/1.1\r\nHost : x\r\n\r\n", /* space before : */
 		"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
-		"GET / HTTP/1.1\r\nHost: x\001y\r\n\r\n",  /* control char */
+		"GET / HTTP/1.1\r\nHost: x\001y\r\n\r\n", /* control char */
 		"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n",
-		"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: "
+		"1\r\nContent-Length: 2\r\n\r\n",
 		"\r\x01GET / HTTP/1.1\r\nHost: x\r\n\r\n",
 		"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\n", /* TLS */
 	};
@@ -231,7 +232,8 @@ static void test_reason(void **state)
 	(void)state;
 	assert_string_equal(http_reason(200), "OK");
 	assert_string_equal(http_reason(404), "Not Found");
-	assert_string_equal(http_reason(431), "Request Header Fields Too Large");
+	assert_string_equal(http_reason(431),
+			    "Request Header Fields Too Large");
 	assert_string_equal(http_reason(999), "Unknown");
 }
 

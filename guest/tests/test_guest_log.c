@@ -45,8 +45,9 @@ static void test_duration(void **state)
 		uint64_t s;
 		const char *want;
 	} cases[] = {
-		{86400, "24h0m0s"}, {3600, "1h0m0s"}, {3661, "1h1m1s"},
-		{90, "1m30s"},	    {60, "1m0s"},     {5, "5s"},
+		{86400, "24h0m0s"}, {3600, "1h0m0s"},
+		{3661, "1h1m1s"},   {90, "1m30s"},
+		{60, "1m0s"},	    {5, "5s"},
 		{0, "0s"},	    {4294967294u, "1193046h28m14s"},
 	};
 	char buf[32];
@@ -131,9 +132,9 @@ static void test_ip4(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_time),	   cmocka_unit_test(test_duration),
-		cmocka_unit_test(test_line),	   cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_value),	   cmocka_unit_test(test_ip4),
+		cmocka_unit_test(test_time),  cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_line),  cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_value), cmocka_unit_test(test_ip4),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

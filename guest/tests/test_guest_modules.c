@@ -15,7 +15,8 @@
 /* What depmod wrote for bingo's initramfs (Debian 6.1 cloud kernel). */
 static const char real_dep[] =
 	"kernel/drivers/acpi/button.ko:\n"
-	"kernel/drivers/virtio/virtio.ko: kernel/drivers/virtio/virtio_ring.ko\n"
+	"kernel/drivers/virtio/virtio.ko: "
+	"kernel/drivers/virtio/virtio_ring.ko\n"
 	"kernel/drivers/virtio/virtio_ring.ko:\n"
 	"kernel/drivers/virtio/virtio_mmio.ko: kernel/drivers/virtio/virtio.ko "
 	"kernel/drivers/virtio/virtio_ring.ko\n"
@@ -84,7 +85,8 @@ static void test_too_many(void **state)
 
 	(void)state;
 	for (int i = 0; i <= MOD_MAX; i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "m%d.ko:\n", i);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "m%d.ko:\n",
+				      i);
 	assert_int_equal(mod_order(text, &l), -E2BIG);
 }
 

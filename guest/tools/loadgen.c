@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define MAX_CONNS 1024
-#define BUF 4096
+#define BUF	  4096
 
 struct conn {
 	int fd;
@@ -163,7 +163,8 @@ static void on_event(struct conn *c, uint32_t events)
 			note("connect failed", c);
 			errors++;
 			if (issued < total)
-				issued++; /* a failed attempt uses up a request */
+				issued++; /* a failed attempt uses up a request
+					   */
 			conn_reset(c);
 			return;
 		}
@@ -273,7 +274,8 @@ int main(int argc, char **argv)
 		goto usage;
 	/* Tests send traffic only to loopback. */
 	if ((ntohl(addr.sin_addr.s_addr) >> 24) != 127) {
-		fprintf(stderr, "loadgen: %s is not a loopback address\n", host);
+		fprintf(stderr, "loadgen: %s is not a loopback address\n",
+			host);
 		return 2;
 	}
 	request_len = (size_t)snprintf(request, sizeof(request),
@@ -320,7 +322,8 @@ int main(int argc, char **argv)
 	       done_ok ? lat[done_ok - 1] * 1e3 : 0);
 	return done_ok == total && !errors ? 0 : 1;
 usage:
-	fprintf(stderr, "usage: loadgen -p PORT [-a 127.0.0.1] [-c CONNS] "
-			"[-n REQUESTS] [-t SECONDS] [-u PATH] [-b BODY] [-R] [-v]\n");
+	fprintf(stderr,
+		"usage: loadgen -p PORT [-a 127.0.0.1] [-c CONNS] "
+		"[-n REQUESTS] [-t SECONDS] [-u PATH] [-b BODY] [-R] [-v]\n");
 	return 2;
 }

@@ -43,11 +43,11 @@ static void entry(const char *name, unsigned int mode, const void *data,
 
 	while (*name == '/')
 		name++, nlen--;
-	snprintf(hdr, sizeof(hdr),
-		 "070701%08lX%08X%08X%08X%08X%08X%08lX%08X%08X%08X%08X%08lX%08X",
-		 ino++, mode, 0, 0, S_ISDIR(mode) ? 2 : 1, 0,
-		 (unsigned long)size, 0, 0, rmaj, rmin, (unsigned long)nlen,
-		 0);
+	snprintf(
+		hdr, sizeof(hdr),
+		"070701%08lX%08X%08X%08X%08X%08X%08lX%08X%08X%08X%08X%08lX%08X",
+		ino++, mode, 0, 0, S_ISDIR(mode) ? 2 : 1, 0,
+		(unsigned long)size, 0, 0, rmaj, rmin, (unsigned long)nlen, 0);
 	out(hdr, 110);
 	out(name, nlen);
 	pad4();
