@@ -142,8 +142,9 @@ static void respond_error(struct conn *c, int status)
 
 static void handle(struct conn *c, const struct http_request *req)
 {
-	char path[96], method[24];
+	char path[96], method[24], extra[64];
 	bool keep = req->keep_alive && !srv.draining;
+	const char *ka;
 	bool root = req->path_len == 1;
 
 	srv.requests++;
@@ -153,15 +154,19 @@ static void handle(struct conn *c, const struct http_request *req)
 		 "app.request_id=%016llx app.method=%s app.path=%s "
 		 "app.remote_addr=%s",
 		 (unsigned long long)next_id(), method, path, c->peer);
-	if (req->method == HTTP_OTHER)
+	/* HTTP/1.0 clients keep the connection only when told so. */
+	ka = keep && req->minor == 0 ? "Connection: keep-alive\r\n" : "";
+	if (req->method == HTTP_OTHER) {
+		snprintf(extra, sizeof(extra), "Allow: GET, HEAD\r\n%s", ka);
 		respond(c, 405, false, keep, "405 method not allowed\n", 23,
-			"Allow: GET, HEAD\r\n");
-	else if (root)
+			extra);
+	} else if (root) {
 		respond(c, 200, req->method == HTTP_HEAD, keep, hello,
-			sizeof(hello) - 1, NULL);
-	else
+			sizeof(hello) - 1, ka);
+	} else {
 		respond(c, 404, req->method == HTTP_HEAD, keep,
-			"404 page not found\n", 19, NULL);
+			"404 page not found\n", 19, ka);
+	}
 }
 
 /* Parses and answers what is buffered, one request at a time. */
