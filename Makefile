@@ -36,7 +36,7 @@ LIBA := $(BUILD)/libcharlie.a
 LIBSO := $(BUILD)/libcharlie.so
 CHARLIE := $(BUILD)/charlie
 
-.PHONY: all lib check check-unit deps clean format
+.PHONY: all lib check check-unit deps clean format demo
 all: $(CHARLIE) $(LIBSO)
 
 lib: $(LIBA) $(LIBSO)
@@ -68,6 +68,9 @@ include $(wildcard */*.mk tests/*/*.mk)
 
 deps:
 	@scripts/setup.sh
+
+demo: all guest
+	@scripts/demo.sh
 
 check-unit: $(UNIT_BINS)
 
