@@ -14,7 +14,10 @@
 case $CHARLIE_BUILD in /*) GB=$CHARLIE_BUILD/guest ;; *) GB=$CHARLIE_ROOT/$CHARLIE_BUILD/guest ;; esac
 BOOT_TIMEOUT=${BINGO_BOOT_TIMEOUT:-180}
 QEMU=${QEMU:-qemu-system-x86_64}
-APPEND_BASE="console=ttyS0 quiet tsc_early_khz=2000000"
+# TCG hands the guest the host's TSC: tell the kernel its rate (else its
+# clocks run fast or slow by the ratio), 2 GHz when unknown.
+TSC_KHZ=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo 2>/dev/null)
+APPEND_BASE="console=ttyS0 quiet tsc_early_khz=${TSC_KHZ:-2000000}"
 
 ms() { date +%s%3N; }
 
