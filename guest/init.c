@@ -597,8 +597,18 @@ static void button_readable(int i)
 	for (;;) {
 		ssize_t n = read(g.button_fd[i], buf, sizeof(buf));
 
-		if (n <= 0)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
+		if (n <= 0) {
+			/* Gone (ENODEV): stop watching rather than spin. */
+			log_warn("power button lost",
+				 "acpi.device=%s error=\"%s\"", g.button_dev[i],
+				 n ? strerror(errno) : "EOF");
+			epoll_ctl(g.epfd, EPOLL_CTL_DEL, g.button_fd[i], NULL);
+			close(g.button_fd[i]);
+			g.button_fd[i] = -1;
+			return;
+		}
 		if (inputev_feed(&g.button_dec[i], buf, (size_t)n, NULL, NULL) >
 		    0) {
 			log_info("power button pressed", "acpi.device=%s",
