@@ -566,14 +566,27 @@ static void button_poll(int64_t now)
 	if (find_buttons())
 		return;
 	if (now >= g.button_deadline_ms) {
+		const char *why;
+
+		/* Say which link of the chain is missing (the seed's story:
+		 * VMM event -> ACPI -> button driver -> input device). */
+		if (access("/sys/firmware/acpi/tables", F_OK))
+			why = "the kernel has no ACPI tables (ACPI disabled, "
+			      "or the VMM provides none)";
+		else if (access("/sys/bus/acpi/drivers/button", F_OK))
+			why = "the ACPI button driver is not loaded "
+			      "(CONFIG_ACPI_BUTTON / button.ko missing, "
+			      "blacklisted or failed)";
+		else
+			why = "the ACPI button driver found no power button "
+			      "device (no PNP0C0C or fixed button in the ACPI "
+			      "tables)";
 		g.button_warned = true;
-		log_warn(
-			"no power button: the guest will NOT react to the "
-			"ACPI power button and can only be stopped by force",
-			"acpi.reason=\"no input device named 'Power Button' in "
-			"/sys/class/input after %dms (ACPI off, or the button "
-			"driver missing: CONFIG_ACPI_BUTTON / button.ko)\"",
-			BUTTON_WAIT_MS);
+		log_warn("no power button: the guest will NOT react to the "
+			 "ACPI power button and can only be stopped by force",
+			 "acpi.reason=\"no input device named 'Power Button' "
+			 "after %dms: %s\"",
+			 BUTTON_WAIT_MS, why);
 	}
 }
 

@@ -26,9 +26,10 @@ if [ -n "$why" ]; then
 	exit 0
 fi
 
-# run NAME KERNEL INITRD APPEND MACHINE
+# run NAME KERNEL INITRD APPEND MACHINE REASON
 run() {
 	n=$1
+	reason=$6
 	if ! vm_start "$work/$n" "$2" "$3" "$4" "$5"; then
 		fail "$n/boot" "no free loopback port"
 		return
@@ -55,6 +56,11 @@ run() {
 	else
 		fail "$n/warning-once" "warning logged $count times"
 	fi
+	if vm_log | grep "$WARN" | grep -q "$reason"; then
+		pass "$n/reason" "$reason"
+	else
+		fail "$n/reason" "the warning does not say '$reason'"
+	fi
 	if vm_log | grep -q 'msg="listening for power button"'; then
 		fail "$n/no-listener" "claims to listen for a power button"
 	else
@@ -70,12 +76,14 @@ run() {
 }
 
 if [ -f "$GB/bzImage" ] && [ -f "$GB/initramfs.cpio.gz" ]; then
-	run cloud-blacklist "$GB/bzImage" "$GB/initramfs.cpio.gz" "module_blacklist=button" ",acpi=on"
+	run cloud-blacklist "$GB/bzImage" "$GB/initramfs.cpio.gz" "module_blacklist=button" ",acpi=on" \
+		"the ACPI button driver is not loaded"
 else
 	skip cloud-blacklist "$GB/bzImage or initramfs.cpio.gz not built (make guest)"
 fi
 if [ -f "$GB/vmlinux-min" ] && [ -f "$GB/initramfs-nomod.cpio.gz" ]; then
-	run min-acpi-off "$GB/vmlinux-min" "$GB/initramfs-nomod.cpio.gz" "" ",acpi=off"
+	run min-acpi-off "$GB/vmlinux-min" "$GB/initramfs-nomod.cpio.gz" "" ",acpi=off" \
+		"the kernel has no ACPI tables"
 else
 	skip min-acpi-off "$GB/vmlinux-min not built (make guest-min)"
 fi
