@@ -307,14 +307,9 @@ int bz_load(const struct gm *gm, const struct kernel_image *img,
 				       "kernel %s: no room for the %zu-byte "
 				       "initrd above the kernel image",
 				       path, initrd->len);
-		p = gm_ptr(gm, rd_addr, initrd->len);
-		if (!p)
-			return err_set(err, CHARLIE_E_KERNEL_INITRD_ADDR,
-				       "initrd",
-				       "kernel %s: initrd at 0x%llx is outside "
-				       "guest RAM",
-				       path, (unsigned long long)rd_addr);
-		memcpy(p, initrd->data, initrd->len);
+		ret = kp_copy_initrd(gm, path, initrd, rd_addr, err);
+		if (ret)
+			return ret;
 		rd_len = initrd->len;
 	}
 

@@ -491,14 +491,9 @@ int elf_load(const struct gm *gm, const struct kernel_image *img,
 				      initrd->len, &rd_addr, err);
 		if (ret)
 			return ret;
-		p = gm_ptr(gm, rd_addr, initrd->len);
-		if (!p)
-			return err_set(err, CHARLIE_E_KERNEL_INITRD_ADDR,
-				       "initrd",
-				       "kernel %s: initrd at 0x%llx is outside "
-				       "guest RAM",
-				       path, (unsigned long long)rd_addr);
-		memcpy(p, initrd->data, initrd->len);
+		ret = kp_copy_initrd(gm, path, initrd, rd_addr, err);
+		if (ret)
+			return ret;
 		m = gm_ptr(gm, X86_PVH_MODLIST_ADDR, MOD_SIZE);
 		memset(m, 0, MOD_SIZE);
 		kp_put64(m, rd_addr);

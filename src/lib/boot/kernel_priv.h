@@ -87,6 +87,10 @@ int kp_kernel_range(const struct charlie_kernel_report *rep, const char *path,
 
 /* Where the initrd goes: page-aligned, as high as possible below
  * min(initrd_addr_max + 1, low_end) and at or above kernel_end. */
+/* Copies the initrd to rd_addr through the checked translator. */
+int kp_copy_initrd(const struct gm *gm, const char *path,
+		   const struct kernel_image *initrd, gpa_t rd_addr,
+		   struct charlie_error *err);
 int kp_place_initrd(const struct charlie_kernel_report *rep, const char *path,
 		    uint64_t low_end, uint64_t total, uint64_t size,
 		    uint64_t *addr, struct charlie_error *err);

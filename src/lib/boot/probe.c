@@ -204,6 +204,20 @@ static uint64_t low_end_of(uint64_t memory)
 	return memory < GM_LOW_RAM_MAX ? memory : GM_LOW_RAM_MAX;
 }
 
+int kp_copy_initrd(const struct gm *gm, const char *path,
+		   const struct kernel_image *initrd, gpa_t rd_addr,
+		   struct charlie_error *err)
+{
+	uint8_t *p = gm_ptr(gm, rd_addr, initrd->len);
+
+	if (!p)
+		return err_set(err, CHARLIE_E_KERNEL_INITRD_ADDR, "initrd",
+			       "kernel %s: initrd at 0x%llx is outside guest RAM",
+			       path, (unsigned long long)rd_addr);
+	memcpy(p, initrd->data, initrd->len);
+	return 0;
+}
+
 int kp_place_initrd(const struct charlie_kernel_report *rep, const char *path,
 		    uint64_t low_end, uint64_t total, uint64_t size,
 		    uint64_t *addr, struct charlie_error *err)
