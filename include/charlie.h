@@ -28,6 +28,15 @@
 #define CHARLIE_BOOT_MARKER_PORT 0x4f0
 #define CHARLIE_BOOT_MARKER_VALUE 0x7b
 
+/* vCPU threads are kicked out of KVM_RUN with the real-time signal
+ * SIGRTMIN + CHARLIE_KICK_SIGNAL_OFFSET.  The library installs a handler
+ * that does nothing, once per process (when the first vCPU is created),
+ * and unblocks the signal only in its own vCPU threads: a program that
+ * uses libcharlie must not use this signal for anything else.
+ * The library's own threads block SIGPIPE, so a console reader that goes
+ * away never kills the process (the writes fail with EPIPE instead). */
+#define CHARLIE_KICK_SIGNAL_OFFSET 6
+
 /* CLI exit codes (design.md section 2). */
 enum charlie_exit {
 	CHARLIE_EXIT_POWEROFF = 0, /* guest powered off or rebooted */
@@ -214,8 +223,14 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		      const struct charlie_callbacks *cb,
 		      struct charlie_vm **out, struct charlie_error *err);
 int charlie_vm_start(struct charlie_vm *vm, struct charlie_error *err);
-/* Presses the ACPI power button; -ENOTSUP until the VM has ACPI. */
+/* Presses the ACPI power button (Virtualization.framework's requestStop):
+ * the VM moves to "stopping" and the guest is expected to power off.
+ * When the guest's OS has not yet enabled its power-button event, the
+ * press is held and delivered the moment it does.  Returns 0, -EINVAL
+ * when the VM is not running, -ENOTSUP when the platform has no button. */
 int charlie_vm_request_stop(struct charlie_vm *vm);
+/* True once the guest's OS listens for the power button (canRequestStop). */
+bool charlie_vm_can_request_stop(const struct charlie_vm *vm);
 /* Stops the VM by force; the guest_stopped callback follows. */
 int charlie_vm_stop(struct charlie_vm *vm);
 /* Blocks until the VM has stopped; fills info when not NULL. */

@@ -26,6 +26,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id,
 
 	v->vm = vm;
 	v->id = id;
+	vcpu_kick_signal();
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0)
 		return err_set(err, CHARLIE_E_KVM, "cpus",
@@ -77,13 +78,37 @@ void vcpu_destroy(struct vcpu *v)
 	v->fd = -1;
 }
 
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void install_kick_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGRTMIN + CHARLIE_KICK_SIGNAL_OFFSET, &sa, NULL);
+}
+
+/* Installed once per process, the first time a vCPU is created. */
+int vcpu_kick_signal(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, install_kick_handler);
+	return SIGRTMIN + CHARLIE_KICK_SIGNAL_OFFSET;
+}
+
 void vcpu_kick(struct vcpu *v)
 {
 	if (!v->run)
 		return;
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (v->thread_started)
-		pthread_kill(v->thread, v->vm->kick_signo);
+	if (__atomic_load_n(&v->thread_started, __ATOMIC_ACQUIRE))
+		pthread_kill(v->thread, vcpu_kick_signal());
 }
 
 static void handle_io(struct vcpu *v)
@@ -98,8 +123,8 @@ static void handle_io(struct vcpu *v)
 		return;
 	data = (uint8_t *)r + r->io.data_offset;
 	for (uint32_t i = 0; i < r->io.count; i++, data += size)
-		vm_pio(v->vm, r->io.port, r->io.direction == KVM_EXIT_IO_OUT,
-		       data, size);
+		host_pio(&v->vm->host, r->io.port,
+			 r->io.direction == KVM_EXIT_IO_OUT, data, size);
 }
 
 static void crash(struct vcpu *v, const char *what)
@@ -143,8 +168,8 @@ static bool handle_exit(struct vcpu *v)
 		handle_io(v);
 		return true;
 	case KVM_EXIT_MMIO:
-		vm_mmio(v->vm, r->mmio.phys_addr, r->mmio.is_write,
-			r->mmio.data, r->mmio.len > 8 ? 8 : r->mmio.len);
+		host_mmio(&v->vm->host, r->mmio.phys_addr, r->mmio.is_write,
+			  r->mmio.data, r->mmio.len > 8 ? 8 : r->mmio.len);
 		return true;
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
@@ -229,8 +254,13 @@ void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
 	pthread_setname_np(pthread_self(), name);
 	sigemptyset(&set);
-	sigaddset(&set, vm->kick_signo);
+	sigaddset(&set, vcpu_kick_signal());
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/* A console reader that went away must not kill the process:
+	 * SIGPIPE stays pending on this thread, EPIPE is handled. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	while (!ending(vm)) {
 		if (v->id == 0)

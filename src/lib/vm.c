@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The VM: lifecycle state machine, port-I/O dispatch, console plumbing and
- * the event loop thread (console input, vCPU exit notification).
- * States: created -> starting -> running -> stopping -> stopped | error.
+ * The VM: lifecycle and state machine, and the host services devices use
+ * (host.h).  vm.c names no device: it walks devices/table.c.
+ * States: created -> starting -> running -> stopping -> stopped | error;
+ * every transition is checked against the allowed ones under the lock, so
+ * a late "running" or "stopping" never overwrites "stopped".
  */
 #include "vm.h"
 #include "err.h"
 #include "config.h"
-#include "arch/x86/layout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Addresses KVM needs for Intel's real-mode helpers; unused RAM-less
@@ -28,12 +28,12 @@
 #define KVM_IDENTITY_MAP_ADDR 0xfeffc000ull
 #define KVM_TSS_ADDR 0xfeffd000ull
 
+#define container_of(p, type, member) \
+	((type *)((char *)(p) - offsetof(type, member)))
+
 uint64_t vm_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return host_now_ns();
 }
 
 void vm_mark(struct vm *vm, uint64_t *slot)
@@ -75,18 +75,43 @@ const char *charlie_state_name(enum charlie_state s)
 	return n[s];
 }
 
-/* Must be called without vm->lock: the callback may call back in. */
-static void set_state(struct vm *vm, enum charlie_state to)
+/* ---- the state machine ---- */
+
+static bool transition_allowed(enum charlie_state from, enum charlie_state to)
+{
+	switch (from) {
+	case CHARLIE_STATE_CREATED:
+		return to == CHARLIE_STATE_STARTING;
+	case CHARLIE_STATE_STARTING:
+	case CHARLIE_STATE_RUNNING:
+		return to > from;
+	case CHARLIE_STATE_STOPPING:
+		return to == CHARLIE_STATE_STOPPED || to == CHARLIE_STATE_ERROR;
+	default:
+		return false; /* stopped and error are final */
+	}
+}
+
+/* Moves to `to` if allowed from the current state; the callback runs
+ * under cb_lock (not the state lock), so it may call back into the API. */
+static bool transition(struct vm *vm, enum charlie_state to)
 {
 	enum charlie_state from;
+	bool ok;
 
+	pthread_mutex_lock(&vm->cb_lock);
 	pthread_mutex_lock(&vm->lock);
 	from = vm->state;
-	vm->state = to;
-	pthread_cond_broadcast(&vm->cond);
+	ok = transition_allowed(from, to);
+	if (ok) {
+		vm->state = to;
+		pthread_cond_broadcast(&vm->cond);
+	}
 	pthread_mutex_unlock(&vm->lock);
-	if (from != to && vm->cb.state_changed)
+	if (ok && vm->cb.state_changed)
 		vm->cb.state_changed(vm->cb.opaque, from, to);
+	pthread_mutex_unlock(&vm->cb_lock);
+	return ok;
 }
 
 enum charlie_state charlie_vm_state(const struct charlie_vm *cvm)
@@ -104,7 +129,6 @@ void charlie_vm_timeline(const struct charlie_vm *cvm,
 			 struct charlie_timeline *t)
 {
 	const struct vm *vm = (const struct vm *)cvm;
-
 	const uint64_t *src = (const uint64_t *)&vm->tl;
 	uint64_t *dst = (uint64_t *)t;
 
@@ -113,115 +137,64 @@ void charlie_vm_timeline(const struct charlie_vm *cvm,
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_SEQ_CST);
 }
 
-/* ---- port I/O ---- */
+/* ---- host services (host.h) ---- */
 
-int vm_add_pio(struct vm *vm, const struct pio_dev *dev)
+static struct vm *host_vm(struct host *h)
 {
-	if (vm->nr_pio >= VM_MAX_PIO)
-		return -ENOSPC;
-	vm->pio[vm->nr_pio++] = *dev;
-	return 0;
+	return container_of(h, struct vm, host);
 }
 
-void vm_pio(struct vm *vm, uint16_t port, bool is_write, uint8_t *data,
-	    unsigned size)
+static void h_irq_line(struct host *h, unsigned int gsi, int level)
 {
-	for (unsigned int i = 0; i < vm->nr_pio; i++) {
-		struct pio_dev *d = &vm->pio[i];
-
-		if (port < d->base || port - d->base >= d->len)
-			continue;
-		if (is_write) {
-			if (d->write)
-				d->write(d->opaque, (uint16_t)(port - d->base),
-					 data, size);
-		} else if (d->read) {
-			d->read(d->opaque, (uint16_t)(port - d->base), data,
-				size);
-		} else {
-			memset(data, 0xff, size);
-		}
-		return;
-	}
-	/* Nothing decodes this port: reads float high, writes vanish, as on
-	 * a PC.  Said once per port (the guest's probes are expected). */
-	if (!is_write)
-		memset(data, 0xff, size);
-	uint8_t bit = (uint8_t)(1u << (port & 7));
-
-	if (!(__atomic_fetch_or(&vm->pio_warned[port >> 3], bit,
-				__ATOMIC_RELAXED) &
-	      bit))
-		vm_log(vm, CHARLIE_LOG_DEBUG, "unhandled I/O port %s 0x%x",
-		       is_write ? "write to" : "read from", port);
-}
-
-void vm_mmio(struct vm *vm, uint64_t addr, bool is_write, uint8_t *data,
-	     unsigned size)
-{
-	static const uint8_t ones[8] = { 0xff, 0xff, 0xff, 0xff,
-					 0xff, 0xff, 0xff, 0xff };
-
-	if (!is_write)
-		memcpy(data, ones, size);
-	vm_log(vm, CHARLIE_LOG_DEBUG, "unhandled MMIO %s 0x%llx (%u bytes)",
-	       is_write ? "write to" : "read from", (unsigned long long)addr,
-	       size);
-}
-
-void vm_irq_line(struct vm *vm, unsigned int irq, int level)
-{
-	struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)level };
+	struct vm *vm = host_vm(h);
+	struct kvm_irq_level l = { .irq = gsi, .level = (uint32_t)level };
 
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
-		vm_log(vm, CHARLIE_LOG_WARN, "KVM_IRQ_LINE %u failed: %s", irq,
+		vm_log(vm, CHARLIE_LOG_WARN, "KVM_IRQ_LINE %u failed: %s", gsi,
 		       strerror(errno));
 }
 
-/* The boot marker port (CHARLIE_BOOT_MARKER_PORT). */
-static void marker_write(void *opaque, uint16_t off, const uint8_t *data,
-			 unsigned size)
+static int h_irqfd(struct host *h, unsigned int gsi, int efd, bool assign)
 {
-	struct vm *vm = opaque;
-
-	if (data[0] != CHARLIE_BOOT_MARKER_VALUE)
-		return;
-	if (!vm->tl.boot_marker) {
-		vm_mark(vm, &vm->tl.boot_marker);
-		vm_log(vm, CHARLIE_LOG_DEBUG, "guest wrote the boot marker");
-	}
-}
-
-int marker_create(struct vm *vm)
-{
-	struct pio_dev d = {
-		.name = "boot-marker",
-		.base = CHARLIE_BOOT_MARKER_PORT,
-		.len = 1,
-		.opaque = vm,
-		.write = marker_write,
+	struct kvm_irqfd f = {
+		.fd = (uint32_t)efd,
+		.gsi = gsi,
+		.flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
 	};
-	return vm_add_pio(vm, &d);
+
+	return ioctl(host_vm(h)->vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
 }
 
-/* ---- console ---- */
-
-void vm_console_out(struct vm *vm, const uint8_t *buf, size_t len)
+static int h_ioeventfd(struct host *h, uint64_t addr, unsigned int len,
+		       bool pio, int efd, bool assign)
 {
-	vm_mark(vm, &vm->tl.first_console_byte);
-	if (vm->cfg.console_out_fd >= 0) {
-		size_t done = 0;
+	struct kvm_ioeventfd e = {
+		.addr = addr,
+		.len = len,
+		.fd = efd,
+		.flags = (pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
 
-		while (done < len) {
-			ssize_t n = write(vm->cfg.console_out_fd, buf + done,
-					  len - done);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break; /* a closed console must not stop the VM */
-			done += (size_t)n;
-		}
+	return ioctl(host_vm(h)->vm_fd, KVM_IOEVENTFD, &e) < 0 ? -errno : 0;
+}
+
+static void h_console_out(struct host *h, const uint8_t *buf, size_t len)
+{
+	struct vm *vm = host_vm(h);
+	bool warn = false;
+
+	vm_mark(vm, &vm->tl.first_console_byte);
+	if (conout_write(&vm->conout, buf, len)) {
+		pthread_mutex_lock(&vm->lock);
+		warn = !vm->conout_warned;
+		vm->conout_warned = true;
+		pthread_mutex_unlock(&vm->lock);
 	}
+	if (warn)
+		vm_log(vm, CHARLIE_LOG_WARN,
+		       "the guest console's output is not being read; "
+		       "dropping what does not fit (counted at the end)");
 	if (vm->cb.console)
 		vm->cb.console(vm->cb.opaque, buf, len);
 	pthread_mutex_lock(&vm->lock);
@@ -230,11 +203,45 @@ void vm_console_out(struct vm *vm, const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+static void h_request_end(struct host *h, enum charlie_stop_reason reason,
+			  const char *summary)
+{
+	vm_request_end(host_vm(h), reason, summary, NULL);
+}
+
+static void h_event(struct host *h, enum host_event ev)
+{
+	struct vm *vm = host_vm(h);
+
+	if (ev == HOST_EV_BOOT_MARKER && !vm->tl.boot_marker) {
+		vm_mark(vm, &vm->tl.boot_marker);
+		vm_log(vm, CHARLIE_LOG_DEBUG, "guest wrote the boot marker");
+	}
+}
+
+static void h_log(struct host *h, enum charlie_log_level lvl, const char *line)
+{
+	struct vm *vm = host_vm(h);
+
+	if (vm->cb.log)
+		vm->cb.log(vm->cb.opaque, lvl, line);
+}
+
+static const struct host_ops vm_host_ops = {
+	.irq_line = h_irq_line,
+	.irqfd = h_irqfd,
+	.ioeventfd = h_ioeventfd,
+	.console_out = h_console_out,
+	.request_end = h_request_end,
+	.event = h_event,
+	.log = h_log,
+};
+
 void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines)
 {
 	char tmp[CON_TAIL_SIZE + 1];
 	size_t n, start, o = 0;
-	char *p, *line;
+	char *p, *line, *save;
 	int count = 0;
 
 	pthread_mutex_lock(&vm->lock);
@@ -257,8 +264,10 @@ void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines)
 			break;
 		}
 	}
-	for (line = strtok(p, "\n"); line; line = strtok(NULL, "\n")) {
+	for (line = strtok_r(p, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		size_t l = strlen(line);
+		int w;
 
 		/* console lines carry \r and control bytes: keep it printable */
 		if (l && line[l - 1] == '\r')
@@ -266,8 +275,7 @@ void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines)
 		for (size_t i = 0; i < l; i++)
 			if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
 				line[i] = '?';
-		int w = snprintf(buf + o, size - o, "  | %s\n", line);
-
+		w = snprintf(buf + o, size - o, "  | %s\n", line);
 		if (w < 0 || (size_t)w >= size - o)
 			break;
 		o += (size_t)w;
@@ -303,8 +311,7 @@ void vm_request_end(struct vm *vm, enum charlie_stop_reason reason,
 	pthread_mutex_unlock(&vm->lock);
 	if (!first)
 		return;
-	if (charlie_vm_state((struct charlie_vm *)vm) == CHARLIE_STATE_RUNNING)
-		set_state(vm, CHARLIE_STATE_STOPPING);
+	transition(vm, CHARLIE_STATE_STOPPING);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 }
@@ -314,10 +321,23 @@ void vm_request_end(struct vm *vm, enum charlie_stop_reason reason,
 static void finish(struct vm *vm)
 {
 	struct charlie_stop_info *info = malloc(sizeof(*info));
+	uint64_t dropped;
 	bool report;
 
+	conout_flush_final(&vm->conout);
+	dropped = conout_dropped(&vm->conout);
+	if (dropped)
+		vm_log(vm, CHARLIE_LOG_WARN,
+		       "%llu bytes of guest console output were dropped "
+		       "(nobody was reading it)",
+		       (unsigned long long)dropped);
 	vm_mark(vm, &vm->tl.stopped);
 	pthread_mutex_lock(&vm->lock);
+	if (!vm->stop_set) { /* cannot happen: vCPUs end only on a stop */
+		vm->stop_set = true;
+		vm->stop.reason = CHARLIE_STOP_HOST_ERROR;
+		vm->stop.exit_code = CHARLIE_EXIT_HOST;
+	}
 	report = !vm->stopped_reported;
 	vm->stopped_reported = true;
 	if (info)
@@ -325,60 +345,58 @@ static void finish(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 	if (report && info && vm->cb.guest_stopped)
 		vm->cb.guest_stopped(vm->cb.opaque, info);
-	set_state(vm, info && info->reason == CHARLIE_STOP_HOST_ERROR
-			      ? CHARLIE_STATE_ERROR
-			      : CHARLIE_STATE_STOPPED);
+	transition(vm, info && info->reason == CHARLIE_STOP_HOST_ERROR
+			       ? CHARLIE_STATE_ERROR
+			       : CHARLIE_STATE_STOPPED);
 	free(info);
+}
+
+/* The last vCPU out writes wake_fd. */
+static void on_wake(void *opaque, int fd, uint32_t events)
+{
+	struct vm *vm = opaque;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		(void)0;
+	if (atomic_load(&vm->vcpus_running) == 0) {
+		finish(vm);
+		loop_quit(&vm->loop);
+	}
+}
+
+static void on_console_in(void *opaque, int fd, uint32_t events)
+{
+	struct vm *vm = opaque;
+	uint8_t buf[256];
+	ssize_t r = read(fd, buf, sizeof(buf));
+
+	if (r > 0) {
+		if (vm->host.console_in)
+			vm->host.console_in(vm->host.console_in_opaque, buf,
+					    (size_t)r);
+	} else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+		/* console input closed: keep running */
+		loop_del(&vm->loop, vm->con_in_src);
+		vm->con_in_src = NULL;
+	}
 }
 
 static void *loop_thread(void *arg)
 {
 	struct vm *vm = arg;
-	struct epoll_event ev[4];
-	uint8_t buf[256];
+
+	sigset_t set;
 
 	pthread_setname_np(pthread_self(), "charlie-loop");
-	for (;;) {
-		int n = epoll_wait(vm->epfd, ev, 4, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == vm->wake_fd) {
-				uint64_t v;
-
-				if (read(vm->wake_fd, &v, sizeof(v)) < 0)
-					(void)0;
-				if (atomic_load(&vm->vcpus_running) == 0) {
-					finish(vm);
-					return NULL;
-				}
-				continue;
-			}
-			ssize_t r = read(ev[i].data.fd, buf, sizeof(buf));
-
-			if (r > 0) {
-				uart_rx(vm, buf, (size_t)r);
-			} else if (r == 0 || (errno != EINTR &&
-					      errno != EAGAIN)) {
-				/* console input closed: keep running */
-				epoll_ctl(vm->epfd, EPOLL_CTL_DEL,
-					  ev[i].data.fd, NULL);
-			}
-		}
-	}
-	finish(vm);
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE); /* see vcpu_thread() */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	loop_run(&vm->loop);
 	return NULL;
 }
 
-/* ---- lifecycle ---- */
-
-static void kick_handler(int sig)
-{
-	(void)sig;
-}
+/* ---- creation ---- */
 
 static int open_kvm(struct vm *vm, struct charlie_error *err)
 {
@@ -448,6 +466,76 @@ static int setup_irqchip(struct vm *vm, struct charlie_error *err)
 	return 0;
 }
 
+static int setup_loop(struct vm *vm, struct charlie_error *err)
+{
+	int ret = loop_init(&vm->loop);
+
+	if (!ret) {
+		vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ret = vm->wake_fd < 0 ? -errno : 0;
+	}
+	if (!ret) {
+		vm->wake_src = loop_add(&vm->loop, vm->wake_fd, EPOLLIN,
+					on_wake, vm);
+		ret = vm->wake_src ? 0 : -errno;
+	}
+	if (ret)
+		return err_set(err, CHARLIE_E_HOST, "", "event loop: %s",
+			       strerror(-ret));
+	ret = conout_init(&vm->conout, vm->cfg.console_out_fd);
+	if (!ret)
+		ret = conout_attach(&vm->conout, &vm->loop);
+	if (ret)
+		return err_set(err, CHARLIE_E_HOST, "console",
+			       "console output fd %d: %s",
+			       vm->cfg.console_out_fd, strerror(-ret));
+	if (vm->cfg.console_in_fd >= 0) {
+		vm->con_in_src = loop_add(&vm->loop, vm->cfg.console_in_fd,
+					  EPOLLIN, on_console_in, vm);
+		if (!vm->con_in_src)
+			vm_log(vm, CHARLIE_LOG_WARN,
+			       "console input fd cannot be polled (%s); "
+			       "ignoring console input",
+			       strerror(errno));
+	}
+	return 0;
+}
+
+static int create_devices(struct vm *vm, struct charlie_error *err)
+{
+	unsigned int total = 0;
+
+	for (unsigned int i = 0; i < device_table_len; i++) {
+		const struct device_ops *ops = device_table[i].ops;
+
+		total += ops->count ? ops->count(&vm->cfg) : 1;
+	}
+	vm->devs = calloc(total ? total : 1, sizeof(*vm->devs));
+	if (!vm->devs)
+		return err_set(err, CHARLIE_E_HOST, "", "out of memory");
+	for (unsigned int i = 0; i < device_table_len; i++) {
+		const struct device_entry *e = &device_table[i];
+		unsigned int n = e->ops->count ? e->ops->count(&vm->cfg) : 1;
+
+		for (unsigned int j = 0; j < n; j++) {
+			struct vm_device *d = &vm->devs[vm->nr_devs++];
+			int ret;
+
+			d->entry = e;
+			err->code = CHARLIE_OK;
+			ret = e->ops->create(&vm->host, e->param, j, &d->state,
+					     err);
+			if (ret && err->code == CHARLIE_OK)
+				err_set(err, CHARLIE_E_HOST, "",
+					"device %s: %s", e->ops->name,
+					strerror(-ret));
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static int check_kernel(struct vm *vm, struct kernel_image *img,
 			struct charlie_error *err)
 {
@@ -462,8 +550,7 @@ static int check_kernel(struct vm *vm, struct kernel_image *img,
 		return ret;
 	ret = kernel_probe(img, &vm->krep);
 	if (ret) {
-		if (err)
-			*err = vm->krep.err;
+		*err = vm->krep.err;
 		return ret;
 	}
 	ret = kernel_check_fit(&vm->krep, vm->kernel_path, vm->cfg.memory,
@@ -474,24 +561,39 @@ static int check_kernel(struct vm *vm, struct kernel_image *img,
 	return ret;
 }
 
+/* The command line the kernel gets: the user's, then what devices add. */
+static char *full_cmdline(struct vm *vm)
+{
+	const char *u = vm->cmdline ? vm->cmdline : "";
+	const char *x = vm->host.cmdline_extra;
+	char *s;
+
+	if (!x)
+		return strdup(u);
+	if (asprintf(&s, "%s%s%s", u, *u ? " " : "", x) < 0)
+		return NULL;
+	return s;
+}
+
 static int load_kernel(struct vm *vm, const struct kernel_image *img,
 		       struct charlie_error *err)
 {
 	struct kernel_image initrd = { 0 };
+	char *cmdline = full_cmdline(vm);
 	int ret;
 
-	if (vm->initrd_path) {
-		struct charlie_error e;
-
-		ret = kernel_read_file(vm->initrd_path, &initrd, &e);
-		if (ret) /* same checks as a kernel file; say "initrd" */
-			return err_set(err, CHARLIE_E_INITRD, "initrd", "initrd%s",
-				       strncmp(e.msg, "kernel", 6) ? e.msg
-								   : e.msg + 6);
-	}
-	ret = kernel_load(&vm->gm, img, &vm->krep, vm->cmdline,
-			  vm->initrd_path ? &initrd : NULL, &vm->entry, err);
+	if (!cmdline)
+		return err_set(err, CHARLIE_E_HOST, "", "out of memory");
+	ret = kernel_check_fit(&vm->krep, vm->kernel_path, vm->cfg.memory,
+			       strlen(cmdline), 0, err);
+	if (!ret && vm->initrd_path)
+		ret = kernel_read_file(vm->initrd_path, &initrd, err);
+	if (!ret)
+		ret = kernel_load(&vm->gm, img, &vm->krep, cmdline,
+				  vm->initrd_path ? &initrd : NULL, &vm->entry,
+				  err);
 	kernel_image_free(&initrd);
+	free(cmdline);
 	return ret;
 }
 
@@ -504,18 +606,25 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		      const struct charlie_callbacks *cb,
 		      struct charlie_vm **out, struct charlie_error *err)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct kernel_image img = { 0 };
-	struct sigaction sa;
+	struct charlie_error dummy;
+	pthread_mutexattr_t ma;
 	struct vm *vm;
 	int ret;
 
+	if (!err)
+		err = &dummy;
+	memset(err, 0, sizeof(*err));
 	*out = NULL;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return err_set(err, CHARLIE_E_HOST, "", "out of memory");
-	vm->kvm_fd = vm->vm_fd = vm->epfd = vm->wake_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->wake_fd = vm->loop.epfd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&vm->cb_lock, &ma);
+	pthread_mutexattr_destroy(&ma);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->cfg = *cfg;
 	if (cb)
@@ -526,8 +635,9 @@ int charlie_vm_create(const struct charlie_config *cfg,
 	vm->cfg.kernel = vm->kernel_path;
 	vm->cfg.initrd = vm->initrd_path;
 	vm->cfg.cmdline = vm->cmdline;
-	vm->kick_signo = SIGRTMIN + 6;
 	vm->is_pvm = charlie_host_is_pvm();
+	vm->state = CHARLIE_STATE_CREATED;
+	host_init(&vm->host, &vm_host_ops, &vm->cfg, &vm->gm, &vm->loop);
 
 	/* Checks first: nothing is opened for a bad configuration. */
 	ret = check_kernel(vm, &img, err);
@@ -538,23 +648,19 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		       "this /dev/kvm is PVM (module kvm_pvm): stock kernels "
 		       "run thousands of times slower here and may not boot "
 		       "(only CONFIG_PVM_GUEST kernels run reliably)");
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kick_handler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(vm->kick_signo, &sa, NULL);
-
 	ret = open_kvm(vm, err);
-	if (ret)
-		goto fail;
-	ret = setup_memory(vm, err);
+	if (!ret)
+		ret = setup_memory(vm, err);
 	if (ret)
 		goto fail;
 	vm_mark(vm, &vm->tl.memory_mapped);
 	ret = setup_irqchip(vm, err);
-	if (ret)
-		goto fail;
-	ret = load_kernel(vm, &img, err);
+	if (!ret)
+		ret = setup_loop(vm, err);
+	if (!ret)
+		ret = create_devices(vm, err);
+	if (!ret)
+		ret = load_kernel(vm, &img, err);
 	kernel_image_free(&img);
 	if (ret)
 		goto fail;
@@ -565,18 +671,6 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		goto fail;
 	}
 	vm_mark(vm, &vm->tl.kernel_loaded);
-	ret = uart_create(vm);
-	if (!ret)
-		ret = i8042_create(vm);
-	if (!ret)
-		ret = cmos_create(vm);
-	if (!ret)
-		ret = marker_create(vm);
-	if (ret) {
-		ret = err_set(err, CHARLIE_E_HOST, "", "device setup failed: %s",
-			      strerror(-ret));
-		goto fail;
-	}
 	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		ret = err_set(err, CHARLIE_E_HOST, "", "out of memory");
@@ -584,30 +678,10 @@ int charlie_vm_create(const struct charlie_config *cfg,
 	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vm->vcpus[i].fd = -1;
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
 		ret = vcpu_create(vm, &vm->vcpus[i], i, err);
-		if (ret)
-			goto fail;
-	}
-	vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	vm->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (vm->wake_fd < 0 || vm->epfd < 0) {
-		ret = err_set(err, CHARLIE_E_HOST, "", "event loop: %s",
-			      strerror(errno));
+	if (ret)
 		goto fail;
-	}
-	ev.data.fd = vm->wake_fd;
-	epoll_ctl(vm->epfd, EPOLL_CTL_ADD, vm->wake_fd, &ev);
-	if (cfg->console_in_fd >= 0) {
-		ev.data.fd = cfg->console_in_fd;
-		if (epoll_ctl(vm->epfd, EPOLL_CTL_ADD, cfg->console_in_fd,
-			      &ev) < 0)
-			vm_log(vm, CHARLIE_LOG_WARN,
-			       "console input fd cannot be polled (%s); "
-			       "ignoring console input",
-			       strerror(errno));
-	}
-	vm->state = CHARLIE_STATE_CREATED;
 	*out = (struct charlie_vm *)vm;
 	return 0;
 fail:
@@ -618,58 +692,85 @@ fail:
 	return ret;
 }
 
+/* ---- lifecycle ---- */
+
+static void wake_loop(struct vm *vm)
+{
+	uint64_t one = 1;
+
+	if (write(vm->wake_fd, &one, sizeof(one)) < 0)
+		(void)0;
+}
+
 int charlie_vm_start(struct charlie_vm *cvm, struct charlie_error *err)
 {
 	struct vm *vm = (struct vm *)cvm;
+	unsigned int i;
 	int ret;
 
-	if (charlie_vm_state(cvm) != CHARLIE_STATE_CREATED)
+	if (!transition(vm, CHARLIE_STATE_STARTING))
 		return err_set(err, CHARLIE_E_STATE, "",
 			       "start: the VM is %s, not created",
 			       charlie_state_name(charlie_vm_state(cvm)));
-	set_state(vm, CHARLIE_STATE_STARTING);
+	atomic_store(&vm->vcpus_running, vm->nr_vcpus);
 	ret = pthread_create(&vm->loop_thread, NULL, loop_thread, vm);
 	if (ret) {
-		set_state(vm, CHARLIE_STATE_ERROR);
+		vm_request_end(vm, CHARLIE_STOP_HOST_ERROR,
+			       "cannot start the event loop", NULL);
+		transition(vm, CHARLIE_STATE_ERROR);
 		return err_set(err, CHARLIE_E_HOST, "",
 			       "cannot start the event loop: %s",
 			       strerror(ret));
 	}
 	vm->loop_started = true;
-	atomic_store(&vm->vcpus_running, vm->nr_vcpus);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpus[i];
-
-		ret = pthread_create(&v->thread, NULL, vcpu_thread, v);
-		if (ret) {
-			/* the ones that did start are told to end */
-			for (unsigned int j = i; j < vm->nr_vcpus; j++)
-				atomic_fetch_sub(&vm->vcpus_running, 1);
-			vm_request_end(vm, CHARLIE_STOP_HOST_ERROR,
-				       "cannot start vCPU threads", NULL);
-			uint64_t one = 1;
-
-			if (write(vm->wake_fd, &one, sizeof(one)) < 0)
-				(void)0;
-			return err_set(err, CHARLIE_E_HOST, "",
-				       "cannot start vCPU thread %u: %s", i,
-				       strerror(ret));
-		}
-		v->thread_started = true;
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		ret = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
+				     &vm->vcpus[i]);
+		if (ret)
+			break;
+		__atomic_store_n(&vm->vcpus[i].thread_started, true,
+				 __ATOMIC_RELEASE);
 	}
-	/* A guest that already ended (fast crash) keeps its state. */
-	pthread_mutex_lock(&vm->lock);
-	bool ended = vm->stop_set;
-	pthread_mutex_unlock(&vm->lock);
-	if (!ended)
-		set_state(vm, CHARLIE_STATE_RUNNING);
+	if (ret) {
+		/* the threads that did start are told to end; the ones that
+		 * did not are counted out here */
+		vm_request_end(vm, CHARLIE_STOP_HOST_ERROR,
+			       "cannot start vCPU threads", NULL);
+		if (atomic_fetch_sub(&vm->vcpus_running, vm->nr_vcpus - i) ==
+		    vm->nr_vcpus - i)
+			wake_loop(vm);
+		return err_set(err, CHARLIE_E_HOST, "",
+			       "cannot start vCPU thread %u: %s", i,
+			       strerror(ret));
+	}
+	/* Refused when the guest already ended or a stop came first. */
+	transition(vm, CHARLIE_STATE_RUNNING);
 	return 0;
 }
 
 int charlie_vm_request_stop(struct charlie_vm *cvm)
 {
-	(void)cvm;
-	return -ENOTSUP; /* no ACPI power button yet */
+	struct vm *vm = (struct vm *)cvm;
+	enum charlie_state s = charlie_vm_state(cvm);
+	int ret;
+
+	if (s != CHARLIE_STATE_RUNNING && s != CHARLIE_STATE_STOPPING)
+		return -EINVAL;
+	if (!vm->host.button.press)
+		return -ENOTSUP; /* no power button on this platform */
+	ret = vm->host.button.press(vm->host.button.opaque);
+	if (!ret)
+		transition(vm, CHARLIE_STATE_STOPPING);
+	return ret;
+}
+
+bool charlie_vm_can_request_stop(const struct charlie_vm *cvm)
+{
+	struct vm *vm = (struct vm *)cvm;
+
+	return vm->host.button.listening &&
+	       charlie_vm_state(cvm) == CHARLIE_STATE_RUNNING &&
+	       vm->host.button.listening(vm->host.button.opaque);
 }
 
 int charlie_vm_stop(struct charlie_vm *cvm)
@@ -714,22 +815,33 @@ void charlie_vm_destroy(struct charlie_vm *cvm)
 		vcpu_destroy(&vm->vcpus[i]);
 	}
 	free(vm->vcpus);
-	uart_destroy(vm);
-	i8042_destroy(vm);
-	cmos_destroy(vm);
-	if (vm->epfd >= 0)
-		close(vm->epfd);
+	while (vm->nr_devs--) {
+		struct vm_device *d = &vm->devs[vm->nr_devs];
+
+		if (d->state && d->entry->ops->destroy)
+			d->entry->ops->destroy(d->state);
+	}
+	free(vm->devs);
+	if (vm->con_in_src)
+		loop_del(&vm->loop, vm->con_in_src);
+	if (vm->wake_src)
+		loop_del(&vm->loop, vm->wake_src);
+	conout_free(&vm->conout);
+	if (vm->loop.epfd >= 0)
+		loop_free(&vm->loop);
 	if (vm->wake_fd >= 0)
 		close(vm->wake_fd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	host_free(&vm->host);
 	gm_free(&vm->gm);
 	free(vm->kernel_path);
 	free(vm->initrd_path);
 	free(vm->cmdline);
 	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->cb_lock);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internal state of one VM.  No globals: everything hangs off struct vm
- * (design.md section 3).
+ * (design.md section 3).  vm.c keeps the lifecycle; devices live in the
+ * device table (device.h) and see only struct host.
  */
 #ifndef CHARLIE_VM_H
 #define CHARLIE_VM_H
 
 #include "charlie.h"
+#include "conout.h"
+#include "device.h"
 #include "gm.h"
+#include "host.h"
+#include "loop.h"
 #include "boot/kernel.h"
 
 #include <linux/kvm.h>
@@ -18,19 +23,6 @@
 
 struct kvm_run;
 struct vm;
-
-/* A port-I/O device: a small table of ops (house style 7.4).  `off` is
- * relative to `base`; `size` is 1, 2 or 4.  Reads fill `data`. */
-struct pio_dev {
-	const char *name;
-	uint16_t base, len;
-	void *opaque;
-	void (*read)(void *opaque, uint16_t off, uint8_t *data, unsigned size);
-	void (*write)(void *opaque, uint16_t off, const uint8_t *data,
-		      unsigned size);
-};
-
-#define VM_MAX_PIO 16
 
 struct vcpu {
 	struct vm *vm;
@@ -52,9 +44,10 @@ struct vcpu {
 /* The last console lines, kept for crash reports. */
 #define CON_TAIL_SIZE 4096
 
-struct uart;
-struct i8042;
-struct cmos;
+struct vm_device {
+	const struct device_entry *entry;
+	void *state;
+};
 
 struct vm {
 	struct charlie_config cfg;
@@ -70,20 +63,23 @@ struct vm {
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
 
-	struct pio_dev pio[VM_MAX_PIO];
-	unsigned int nr_pio;
-	uint8_t pio_warned[65536 / 8]; /* unhandled ports already logged */
-
-	struct uart *uart;
-	struct i8042 *i8042;
-	struct cmos *cmos;
+	struct host host; /* what devices see */
+	struct vm_device *devs;
+	unsigned int nr_devs;
 
 	/* event loop */
+	struct loop loop;
 	pthread_t loop_thread;
 	bool loop_started;
-	int epfd, wake_fd;
+	int wake_fd, con_in_fd;
+	struct loop_src *wake_src, *con_in_src;
+	struct conout conout;
+	bool conout_warned;
 
-	pthread_mutex_t lock; /* state, stop info, console tail, log */
+	/* The state machine: `lock` guards state, stop info and the console
+	 * tail; `cb_lock` (recursive) serialises state callbacks so they are
+	 * seen in the order the transitions happened. */
+	pthread_mutex_t lock, cb_lock;
 	pthread_cond_t cond;
 	enum charlie_state state;
 	bool stop_set, stopped_reported;
@@ -94,24 +90,14 @@ struct vm {
 	size_t con_len;
 
 	struct charlie_timeline tl;
-	int kick_signo;
 };
 
 uint64_t vm_now_ns(void);
 void vm_log(struct vm *vm, enum charlie_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int vm_add_pio(struct vm *vm, const struct pio_dev *dev);
-void vm_pio(struct vm *vm, uint16_t port, bool is_write, uint8_t *data,
-	    unsigned size);
-void vm_mmio(struct vm *vm, uint64_t addr, bool is_write, uint8_t *data,
-	     unsigned size);
-/* Sets a level-triggered ISA interrupt line on the in-kernel irqchip. */
-void vm_irq_line(struct vm *vm, unsigned int irq, int level);
 /* Ends the VM: the first caller's reason wins; kicks every vCPU. */
 void vm_request_end(struct vm *vm, enum charlie_stop_reason reason,
 		    const char *summary, const char *report);
-/* Console bytes from the UART: fd, callback, tail, timeline. */
-void vm_console_out(struct vm *vm, const uint8_t *buf, size_t len);
 /* Copies the console tail's last `lines` lines into buf (prefixed). */
 void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines);
 void vm_mark(struct vm *vm, uint64_t *slot);
@@ -122,6 +108,8 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id,
 void vcpu_destroy(struct vcpu *v);
 void *vcpu_thread(void *arg);
 void vcpu_kick(struct vcpu *v);
+/* The signal that kicks vCPU threads (charlie.h: CHARLIE_KICK_SIGNAL). */
+int vcpu_kick_signal(void);
 
 /* arch/x86 */
 int x86_setup_boot_cpu(struct vm *vm, struct vcpu *v);
@@ -133,15 +121,5 @@ void x86_crash_report(struct vm *vm, struct vcpu *v, const char *what,
 /* Guest page walk (4-level, PAE, 2-level) through the checked translator. */
 bool x86_linear_to_gpa(const struct gm *gm, const struct kvm_sregs *s,
 		       uint64_t lin, uint64_t *gpa);
-
-/* devices */
-int uart_create(struct vm *vm);
-void uart_destroy(struct vm *vm);
-void uart_rx(struct vm *vm, const uint8_t *buf, size_t len);
-int i8042_create(struct vm *vm);
-void i8042_destroy(struct vm *vm);
-int cmos_create(struct vm *vm);
-void cmos_destroy(struct vm *vm);
-int marker_create(struct vm *vm);
 
 #endif

@@ -1,110 +1,264 @@
 // SPDX-License-Identifier: MIT
-/* Devices driven through the port-I/O dispatcher, without KVM. */
+/* The platform devices of devices/table.c on a fake host, without KVM. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "fake_host.h"
 #include "vm.h"
 #include "arch/x86/layout.h"
 
-static struct vm *new_vm(void)
-{
-	struct vm *vm = calloc(1, sizeof(*vm));
+/* Every device of the table, created as vm.c does. */
+struct platform {
+	struct fake_host *f;
+	void *state[16];
+	unsigned int n;
+};
 
-	vm->kvm_fd = vm->vm_fd = vm->epfd = vm->wake_fd = -1;
-	vm->cfg.console_out_fd = -1;
-	pthread_mutex_init(&vm->lock, NULL);
-	pthread_cond_init(&vm->cond, NULL);
-	assert_int_equal(uart_create(vm), 0);
-	assert_int_equal(i8042_create(vm), 0);
-	assert_int_equal(cmos_create(vm), 0);
-	assert_int_equal(marker_create(vm), 0);
-	return vm;
+static struct platform *platform_new(void)
+{
+	struct platform *p = calloc(1, sizeof(*p));
+	struct charlie_error err = { 0 };
+
+	p->f = fake_host_new();
+	for (unsigned int i = 0; i < device_table_len; i++) {
+		const struct device_entry *e = &device_table[i];
+
+		assert_true(p->n < 16);
+		assert_int_equal(e->ops->create(&p->f->h, e->param, 0,
+						&p->state[p->n], &err),
+				 0);
+		p->n++;
+	}
+	return p;
 }
 
-static void free_vm(struct vm *vm)
+static void platform_free(struct platform *p)
 {
-	uart_destroy(vm);
-	i8042_destroy(vm);
-	cmos_destroy(vm);
-	free(vm);
+	while (p->n--)
+		if (p->state[p->n] && device_table[p->n].ops->destroy)
+			device_table[p->n].ops->destroy(p->state[p->n]);
+	fake_host_free(p->f);
+	free(p);
 }
 
-static uint8_t in8(struct vm *vm, uint16_t port)
+static int setup(void **state)
+{
+	*state = platform_new();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	platform_free(*state);
+	return 0;
+}
+
+static uint8_t in8(struct platform *p, uint16_t port)
 {
 	uint8_t v[4] = { 0 };
 
-	vm_pio(vm, port, false, v, 1);
+	host_pio(&p->f->h, port, false, v, 1);
 	return v[0];
 }
 
-static void out8(struct vm *vm, uint16_t port, uint8_t val)
+static void out8(struct platform *p, uint16_t port, uint8_t val)
 {
-	vm_pio(vm, port, true, &val, 1);
+	host_pio(&p->f->h, port, true, &val, 1);
 }
 
-static void uart_tx_reaches_console_tail(void **state)
+/* The table's first console UART (what the guest uses as ttyS0). */
+static const struct uart_param *console_uart(void)
 {
-	struct vm *vm = new_vm();
-	char tail[256];
-	const char *s = "first\r\nsecond line\r\n";
+	for (unsigned int i = 0; i < device_table_len; i++)
+		if (device_table[i].ops == &uart8250_ops &&
+		    ((const struct uart_param *)device_table[i].param)->console)
+			return device_table[i].param;
+	fail_msg("no console UART in the device table");
+	return NULL;
+}
 
-	for (const char *p = s; *p; p++)
-		out8(vm, 0x3f8, (uint8_t)*p);
-	vm_console_tail(vm, tail, sizeof(tail), 10);
-	assert_string_equal(tail, "  | first\n  | second line\n");
-	assert_true(vm->tl.first_console_byte != 0);
-	free_vm(vm);
+static void table_windows_do_not_overlap(void **state)
+{
+	struct platform *p = *state;
+	const struct bus *b = &p->f->h.pio;
+
+	assert_true(b->nr >= device_table_len);
+	for (unsigned int i = 1; i < b->nr; i++)
+		assert_true(b->w[i - 1].base + b->w[i - 1].len <= b->w[i].base);
+}
+
+static void table_describes_console_uart(void **state)
+{
+	struct platform *p = *state;
+	const struct uart_param *u = console_uart();
+	bool found = false;
+
+	for (unsigned int i = 0; i < p->f->h.nr_platdev; i++) {
+		const struct host_platdev *d = &p->f->h.platdev[i];
+
+		if (strcmp(d->hid, "PNP0501"))
+			continue;
+		assert_int_equal(d->pio_base, u->base);
+		assert_int_equal(d->irq, u->irq);
+		assert_memory_equal(d->name, u->name, 4);
+		found = true;
+	}
+	assert_true(found);
+	assert_non_null(p->f->h.console_in);
+}
+
+static void uart_tx_reaches_console(void **state)
+{
+	struct platform *p = *state;
+	const struct uart_param *u = console_uart();
+	const char *s = "first\r\nsecond\r\n";
+
+	for (const char *c = s; *c; c++)
+		out8(p, u->base, (uint8_t)*c);
+	assert_string_equal(p->f->console, s);
 }
 
 static void uart_loopback_like_linux_autoconfig(void **state)
 {
-	struct vm *vm = new_vm();
+	struct platform *p = *state;
+	uint16_t b = console_uart()->base;
 
-	out8(vm, 0x3fc, 0x10 | 0x0a); /* MCR: LOOP | RTS | OUT2 */
-	assert_int_equal(in8(vm, 0x3fe) & 0xf0, 0x90); /* CTS | DCD */
-	out8(vm, 0x3f8, 'x'); /* loops back into RBR */
-	assert_true(in8(vm, 0x3fd) & 0x01); /* LSR.DR */
-	assert_int_equal(in8(vm, 0x3f8), 'x');
-	assert_false(in8(vm, 0x3fd) & 0x01);
-	out8(vm, 0x3fc, 0x00);
-	assert_int_equal(in8(vm, 0x3fe), 0xb0);
-	/* scratch register holds what is written */
-	out8(vm, 0x3ff, 0x5a);
-	assert_int_equal(in8(vm, 0x3ff), 0x5a);
-	free_vm(vm);
+	out8(p, b + 4, 0x10 | 0x0a); /* MCR: LOOP | RTS | OUT2 */
+	assert_int_equal(in8(p, b + 6) & 0xf0, 0x90); /* CTS | DCD */
+	out8(p, b, 'x');		       /* loops back into RBR */
+	assert_true(in8(p, b + 5) & 0x01);	       /* LSR.DR */
+	assert_int_equal(in8(p, b), 'x');
+	assert_false(in8(p, b + 5) & 0x01);
+	assert_int_equal(p->f->console_len, 0); /* looped, not sent */
+	out8(p, b + 4, 0x00);
+	assert_int_equal(in8(p, b + 6), 0xb0);
 }
 
-static void uart_interrupt_identification(void **state)
+static void uart_scratch_register(void **state)
 {
-	struct vm *vm = new_vm();
-	uint8_t in[2] = { 'a', 'b' };
+	struct platform *p = *state;
+	uint16_t b = console_uart()->base;
 
-	assert_int_equal(in8(vm, 0x3fa) & 0x0f, 0x01); /* none pending */
-	out8(vm, 0x3f9, 0x02);				/* IER.THRI */
-	assert_int_equal(in8(vm, 0x3fa) & 0x0f, 0x02);	/* THRE */
-	assert_int_equal(in8(vm, 0x3fa) & 0x0f, 0x01);	/* cleared by read */
-	uart_rx(vm, in, 2);
-	assert_int_equal(in8(vm, 0x3fa) & 0x0f, 0x01); /* RDI not enabled */
-	out8(vm, 0x3f9, 0x03);
-	assert_int_equal(in8(vm, 0x3fa) & 0x0f, 0x04); /* data available */
-	assert_int_equal(in8(vm, 0x3f8), 'a');
-	assert_int_equal(in8(vm, 0x3f8), 'b');
-	/* DLAB switches offsets 0/1 to the divisor latch */
-	out8(vm, 0x3fb, 0x80);
-	out8(vm, 0x3f8, 0x01);
-	out8(vm, 0x3f9, 0x00);
-	assert_int_equal(in8(vm, 0x3f8), 0x01);
-	out8(vm, 0x3fb, 0x03);
-	assert_int_equal(in8(vm, 0x3f9), 0x03); /* IER back */
-	free_vm(vm);
+	out8(p, b + 7, 0x5a);
+	assert_int_equal(in8(p, b + 7), 0x5a);
+}
+
+static void uart_thre_interrupt_raises_and_clears_line(void **state)
+{
+	struct platform *p = *state;
+	const struct uart_param *u = console_uart();
+
+	assert_int_equal(in8(p, u->base + 2) & 0x0f, 0x01); /* none */
+	assert_int_equal(p->f->irq[u->irq], 0);
+	out8(p, u->base + 1, 0x02); /* IER.THRI */
+	assert_int_equal(p->f->irq[u->irq], 1);
+	assert_int_equal(in8(p, u->base + 2) & 0x0f, 0x02); /* THRE */
+	assert_int_equal(p->f->irq[u->irq], 0); /* cleared by the read */
+	assert_int_equal(in8(p, u->base + 2) & 0x0f, 0x01);
+}
+
+static void uart_rx_from_console_input(void **state)
+{
+	struct platform *p = *state;
+	const struct uart_param *u = console_uart();
+	const uint8_t in[2] = { 'a', 'b' };
+
+	p->f->h.console_in(p->f->h.console_in_opaque, in, 2);
+	assert_int_equal(p->f->irq[u->irq], 0); /* RDI not enabled */
+	out8(p, u->base + 1, 0x01);		 /* IER.RDI */
+	assert_int_equal(p->f->irq[u->irq], 1);
+	assert_int_equal(in8(p, u->base + 2) & 0x0f, 0x04);
+	assert_int_equal(in8(p, u->base), 'a');
+	assert_int_equal(in8(p, u->base), 'b');
+	assert_int_equal(p->f->irq[u->irq], 0);
+}
+
+static void uart_rx_overflow_said_once(void **state)
+{
+	struct platform *p = *state;
+	uint8_t big[4096];
+
+	memset(big, 'z', sizeof(big));
+	p->f->h.console_in(p->f->h.console_in_opaque, big, sizeof(big));
+	p->f->h.console_in(p->f->h.console_in_opaque, big, sizeof(big));
+	assert_int_equal(p->f->log_lines, 1);
+	assert_non_null(strstr(p->f->last_log, "dropping input"));
+}
+
+static void uart_divisor_latch(void **state)
+{
+	struct platform *p = *state;
+	uint16_t b = console_uart()->base;
+
+	out8(p, b + 1, 0x03);
+	out8(p, b + 3, 0x80); /* DLAB */
+	out8(p, b, 0x01);
+	out8(p, b + 1, 0x00);
+	assert_int_equal(in8(p, b), 0x01);
+	out8(p, b + 3, 0x03);
+	assert_int_equal(in8(p, b + 1), 0x03); /* IER back */
+}
+
+static void uart_reset_restores_power_on_state(void **state)
+{
+	struct platform *p = *state;
+	const struct uart_param *u = console_uart();
+	unsigned int i;
+
+	for (i = 0; i < device_table_len; i++)
+		if (device_table[i].param == u)
+			break;
+	out8(p, u->base + 1, 0x02);
+	out8(p, u->base + 7, 0x5a);
+	assert_int_equal(p->f->irq[u->irq], 1);
+	device_table[i].ops->reset(p->state[i]);
+	assert_int_equal(p->f->irq[u->irq], 0);
+	assert_int_equal(in8(p, u->base + 1), 0);
+	assert_int_equal(in8(p, u->base + 7), 0);
+}
+
+/* A second UART is just another instance with other parameters. */
+static void second_uart_beside_the_first(void **state)
+{
+	struct platform *p = *state;
+	static const struct uart_param com2 = {
+		.base = 0x2f8, .irq = 3, .name = "COM2", .console = false
+	};
+	struct charlie_error err = { 0 };
+	void *s = NULL;
+
+	assert_int_equal(uart8250_ops.create(&p->f->h, &com2, 0, &s, &err), 0);
+	out8(p, 0x2ff, 0x11);
+	assert_int_equal(in8(p, 0x2ff), 0x11);
+	assert_int_equal(in8(p, console_uart()->base + 7), 0);
+	out8(p, 0x2f9, 0x02);
+	assert_int_equal(p->f->irq[3], 1);
+	assert_int_equal(p->f->irq[console_uart()->irq], 0);
+	out8(p, 0x2f8, 'q'); /* not the console */
+	assert_int_equal(p->f->console_len, 0);
+	uart8250_ops.destroy(s);
+}
+
+static void same_window_twice_is_refused(void **state)
+{
+	struct platform *p = *state;
+	struct charlie_error err = { 0 };
+	void *s = NULL;
+
+	assert_int_equal(uart8250_ops.create(&p->f->h, console_uart(), 1, &s,
+					     &err),
+			 -EEXIST);
+	uart8250_ops.destroy(s);
 }
 
 static int bcd(uint8_t v)
@@ -114,27 +268,27 @@ static int bcd(uint8_t v)
 
 static void cmos_gives_host_utc_time(void **state)
 {
-	struct vm *vm = new_vm();
+	struct platform *p = *state;
 	struct tm tm;
 	time_t now;
 	int y, mo, d, h, mi, s;
 
 	do {
 		now = time(NULL);
-		out8(vm, 0x70, 0x00);
-		s = bcd(in8(vm, 0x71));
-		out8(vm, 0x70, 0x02);
-		mi = bcd(in8(vm, 0x71));
-		out8(vm, 0x70, 0x04);
-		h = bcd(in8(vm, 0x71));
-		out8(vm, 0x70, 0x07);
-		d = bcd(in8(vm, 0x71));
-		out8(vm, 0x70, 0x08);
-		mo = bcd(in8(vm, 0x71));
-		out8(vm, 0x70, 0x09);
-		y = bcd(in8(vm, 0x71));
-		out8(vm, 0x70, 0x32);
-		y += 100 * bcd(in8(vm, 0x71));
+		out8(p, 0x70, 0x00);
+		s = bcd(in8(p, 0x71));
+		out8(p, 0x70, 0x02);
+		mi = bcd(in8(p, 0x71));
+		out8(p, 0x70, 0x04);
+		h = bcd(in8(p, 0x71));
+		out8(p, 0x70, 0x07);
+		d = bcd(in8(p, 0x71));
+		out8(p, 0x70, 0x08);
+		mo = bcd(in8(p, 0x71));
+		out8(p, 0x70, 0x09);
+		y = bcd(in8(p, 0x71));
+		out8(p, 0x70, 0x32);
+		y += 100 * bcd(in8(p, 0x71));
 	} while (time(NULL) != now); /* retry across a second boundary */
 	gmtime_r(&now, &tm);
 	assert_int_equal(y, tm.tm_year + 1900);
@@ -143,60 +297,118 @@ static void cmos_gives_host_utc_time(void **state)
 	assert_int_equal(h, tm.tm_hour);
 	assert_int_equal(mi, tm.tm_min);
 	assert_int_equal(s, tm.tm_sec);
-	out8(vm, 0x70, 0x0a);
-	assert_false(in8(vm, 0x71) & 0x80); /* never update-in-progress */
-	out8(vm, 0x70, 0x8d);		    /* NMI-disable bit is ignored */
-	assert_int_equal(in8(vm, 0x71), 0x80); /* valid RAM and time */
-	/* binary mode */
-	out8(vm, 0x70, 0x0b);
-	out8(vm, 0x71, 0x06);
-	out8(vm, 0x70, 0x32);
-	assert_int_equal(in8(vm, 0x71), (tm.tm_year + 1900) / 100);
-	free_vm(vm);
 }
 
-static void i8042_reset_ends_vm_as_reboot(void **state)
+static void cmos_status_registers(void **state)
 {
-	struct vm *vm = new_vm();
+	struct platform *p = *state;
 
-	out8(vm, 0x64, 0xaa); /* self test */
-	assert_true(in8(vm, 0x64) & 0x01);
-	assert_int_equal(in8(vm, 0x60), 0x55);
-	assert_false(vm->stop_set);
-	out8(vm, 0x64, 0xfe);
-	assert_true(vm->stop_set);
-	assert_int_equal(vm->stop.reason, CHARLIE_STOP_REBOOT);
-	assert_int_equal(vm->stop.exit_code, 0);
-	free_vm(vm);
+	out8(p, 0x70, 0x0a);
+	assert_false(in8(p, 0x71) & 0x80); /* never update-in-progress */
+	out8(p, 0x70, 0x8d);		   /* NMI-disable bit is ignored */
+	assert_int_equal(in8(p, 0x71), 0x80); /* valid RAM and time */
+}
 
-	vm = new_vm(); /* the output-port route: bit 0 low = reset */
-	out8(vm, 0x64, 0xd1);
-	out8(vm, 0x60, 0xfe);
-	assert_int_equal(vm->stop.reason, CHARLIE_STOP_REBOOT);
-	free_vm(vm);
+static void cmos_binary_mode(void **state)
+{
+	struct platform *p = *state;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	out8(p, 0x70, 0x0b);
+	out8(p, 0x71, 0x06);
+	out8(p, 0x70, 0x32);
+	assert_int_equal(in8(p, 0x71), (tm.tm_year + 1900) / 100);
+}
+
+static void i8042_self_test(void **state)
+{
+	struct platform *p = *state;
+
+	out8(p, 0x64, 0xaa);
+	assert_true(in8(p, 0x64) & 0x01);
+	assert_int_equal(in8(p, 0x60), 0x55);
+	assert_false(in8(p, 0x64) & 0x01);
+	assert_int_equal(p->f->end, CHARLIE_STOP_NONE);
+}
+
+static void i8042_pulse_reset_is_reboot(void **state)
+{
+	struct platform *p = *state;
+
+	out8(p, 0x64, 0xfe);
+	assert_int_equal(p->f->end, CHARLIE_STOP_REBOOT);
+}
+
+static void i8042_output_port_reset_is_reboot(void **state)
+{
+	struct platform *p = *state;
+
+	out8(p, 0x64, 0xd1);
+	out8(p, 0x60, 0xfe); /* bit 0 low: reset */
+	assert_int_equal(p->f->end, CHARLIE_STOP_REBOOT);
+}
+
+static void i8042_interrupt_follows_output_buffer(void **state)
+{
+	struct platform *p = *state;
+
+	out8(p, 0x64, 0x60);
+	out8(p, 0x60, 0x05); /* CTR: KBDINT | SYS */
+	out8(p, 0x64, 0xaa);
+	assert_int_equal(p->f->irq[1], 1);
+	in8(p, 0x60);
+	assert_int_equal(p->f->irq[1], 0);
 }
 
 static void unhandled_ports_float_high(void **state)
 {
-	struct vm *vm = new_vm();
+	struct platform *p = *state;
 	uint8_t v[4] = { 0 };
 
-	vm_pio(vm, 0xcfc, false, v, 4); /* no PCI */
+	host_pio(&p->f->h, 0xcfc, false, v, 4); /* no PCI */
 	assert_int_equal(v[0] & v[1] & v[2] & v[3], 0xff);
-	assert_int_equal(in8(vm, 0x2f8), 0xff); /* no COM2 */
-	assert_int_equal(in8(vm, 0x61) , 0xff); /* not the i8042's */
-	free_vm(vm);
+	assert_int_equal(in8(p, 0x61), 0xff); /* not the i8042's */
+}
+
+static void unhandled_port_logged_once(void **state)
+{
+	struct platform *p = *state;
+
+	for (int i = 0; i < 1000; i++)
+		in8(p, 0x2e8);
+	assert_int_equal(p->f->log_lines, 1);
+	in8(p, 0x2e9);
+	assert_int_equal(p->f->log_lines, 2);
+}
+
+static void unhandled_mmio_logged_once_per_address(void **state)
+{
+	struct platform *p = *state;
+	uint8_t v[8];
+
+	for (uint64_t a = 0; a < 1000; a++) {
+		host_mmio(&p->f->h, 0xd0000000, false, v, 4);
+		host_mmio(&p->f->h, 0xd0001000 + (a % 3) * 4, true, v, 4);
+	}
+	assert_int_equal(v[0], 0xff);
+	assert_int_equal(p->f->log_lines, 4);
+	/* past the table of remembered addresses, silence (said once) */
+	for (uint64_t a = 0; a < 1000; a++)
+		host_mmio(&p->f->h, 0xe0000000 + a * 4, false, v, 4);
+	assert_int_equal(p->f->log_lines, HOST_MMIO_WARNED);
+	assert_non_null(strstr(p->f->last_log, "not logged"));
 }
 
 static void boot_marker_port(void **state)
 {
-	struct vm *vm = new_vm();
+	struct platform *p = *state;
 
-	out8(vm, CHARLIE_BOOT_MARKER_PORT, 0x01); /* wrong value: ignored */
-	assert_int_equal(vm->tl.boot_marker, 0);
-	out8(vm, CHARLIE_BOOT_MARKER_PORT, CHARLIE_BOOT_MARKER_VALUE);
-	assert_true(vm->tl.boot_marker != 0);
-	free_vm(vm);
+	out8(p, CHARLIE_BOOT_MARKER_PORT, 0x01); /* wrong value: ignored */
+	assert_int_equal(p->f->events[HOST_EV_BOOT_MARKER], 0);
+	out8(p, CHARLIE_BOOT_MARKER_PORT, CHARLIE_BOOT_MARKER_VALUE);
+	assert_int_equal(p->f->events[HOST_EV_BOOT_MARKER], 1);
 }
 
 static uint8_t sum(const uint8_t *p, size_t n)
@@ -211,14 +423,16 @@ static uint8_t sum(const uint8_t *p, size_t n)
 static void mptable_is_well_formed(void **state)
 {
 	static uint8_t ram[1 << 20];
-	struct vm *vm = new_vm();
+	struct vm *vm = calloc(1, sizeof(*vm));
 	struct gm_region r = { .gpa = 0, .size = sizeof(ram), .host = ram };
 	const uint8_t *mpf = ram + X86_MPTABLE_ADDR, *h;
 	uint32_t physptr;
 	uint16_t len, count;
+	const unsigned int cpus = 4, ioapic = 1, buses = 1, isa_irqs = 16,
+			   lints = 2;
 
 	gm_init_from(&vm->gm, &r, 1);
-	vm->nr_vcpus = 4;
+	vm->nr_vcpus = cpus;
 	assert_int_equal(x86_write_mptable(vm), 0);
 	assert_memory_equal(mpf, "_MP_", 4);
 	assert_int_equal(sum(mpf, 16), 0);
@@ -228,23 +442,42 @@ static void mptable_is_well_formed(void **state)
 	memcpy(&len, h + 4, 2);
 	memcpy(&count, h + 34, 2);
 	assert_int_equal(sum(h, len), 0);
-	assert_int_equal(count, 4 + 1 + 1 + 16 + 2);
+	/* MP spec 1.4: one entry per CPU, bus, I/O APIC, ISA IRQ, LINT */
+	assert_int_equal(count, cpus + buses + ioapic + isa_irqs + lints);
 	/* first entry: CPU 0, enabled and bootstrap processor */
 	assert_int_equal(h[44], 0);
 	assert_int_equal(h[44 + 3], 3);
-	free_vm(vm);
+	free(vm);
 }
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(uart_tx_reaches_console_tail),
-		cmocka_unit_test(uart_loopback_like_linux_autoconfig),
-		cmocka_unit_test(uart_interrupt_identification),
-		cmocka_unit_test(cmos_gives_host_utc_time),
-		cmocka_unit_test(i8042_reset_ends_vm_as_reboot),
-		cmocka_unit_test(unhandled_ports_float_high),
-		cmocka_unit_test(boot_marker_port),
+		T(table_windows_do_not_overlap),
+		T(table_describes_console_uart),
+		T(uart_tx_reaches_console),
+		T(uart_loopback_like_linux_autoconfig),
+		T(uart_scratch_register),
+		T(uart_thre_interrupt_raises_and_clears_line),
+		T(uart_rx_from_console_input),
+		T(uart_rx_overflow_said_once),
+		T(uart_divisor_latch),
+		T(uart_reset_restores_power_on_state),
+		T(second_uart_beside_the_first),
+		T(same_window_twice_is_refused),
+		T(cmos_gives_host_utc_time),
+		T(cmos_status_registers),
+		T(cmos_binary_mode),
+		T(i8042_self_test),
+		T(i8042_pulse_reset_is_reboot),
+		T(i8042_output_port_reset_is_reboot),
+		T(i8042_interrupt_follows_output_buffer),
+		T(unhandled_ports_float_high),
+		T(unhandled_port_logged_once),
+		T(unhandled_mmio_logged_once_per_address),
+		T(boot_marker_port),
 		cmocka_unit_test(mptable_is_well_formed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

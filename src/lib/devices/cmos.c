@@ -7,7 +7,9 @@
  * Register A never reports update-in-progress, register D reports a valid
  * battery.  The other 114 bytes are plain NVRAM.
  */
-#include "vm.h"
+#include "device.h"
+
+#include <pthread.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -75,7 +77,7 @@ static uint8_t time_reg(const struct cmos *c, uint8_t reg)
 	}
 }
 
-static void cmos_read(void *opaque, uint16_t off, uint8_t *data,
+static void cmos_read(void *opaque, uint64_t off, uint8_t *data,
 		      unsigned size)
 {
 	struct cmos *c = opaque;
@@ -114,7 +116,7 @@ static void cmos_read(void *opaque, uint16_t off, uint8_t *data,
 	data[0] = v;
 }
 
-static void cmos_write(void *opaque, uint16_t off, const uint8_t *data,
+static void cmos_write(void *opaque, uint64_t off, const uint8_t *data,
 		       unsigned size)
 {
 	struct cmos *c = opaque;
@@ -128,32 +130,45 @@ static void cmos_write(void *opaque, uint16_t off, const uint8_t *data,
 	pthread_mutex_unlock(&c->lock);
 }
 
-int cmos_create(struct vm *vm)
+static const struct bus_ops cmos_bus = {
+	.read = cmos_read,
+	.write = cmos_write,
+};
+
+static void cmos_reset(void *state)
+{
+	struct cmos *c = state;
+
+	pthread_mutex_lock(&c->lock);
+	c->nvram[REG_A] = 0x26; /* 32.768 kHz time base, 1024 Hz rate */
+	c->nvram[REG_B] = B_24H; /* BCD, 24-hour, like a PC BIOS leaves it */
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void cmos_destroy(void *state)
+{
+	struct cmos *c = state;
+
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static int cmos_create(struct host *h, const void *param, unsigned int idx,
+		       void **state, struct charlie_error *err)
 {
 	struct cmos *c = calloc(1, sizeof(*c));
-	struct pio_dev dev = {
-		.name = "cmos-rtc",
-		.base = 0x70,
-		.len = 2,
-		.read = cmos_read,
-		.write = cmos_write,
-	};
 
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_init(&c->lock, NULL);
-	c->nvram[REG_A] = 0x26; /* 32.768 kHz time base, 1024 Hz rate */
-	c->nvram[REG_B] = B_24H; /* BCD, 24-hour, like a PC BIOS leaves it */
-	dev.opaque = c;
-	vm->cmos = c;
-	return vm_add_pio(vm, &dev);
+	*state = c;
+	cmos_reset(c);
+	return host_pio_add(h, 0x70, 2, "cmos-rtc", &cmos_bus, c);
 }
 
-void cmos_destroy(struct vm *vm)
-{
-	if (!vm->cmos)
-		return;
-	pthread_mutex_destroy(&vm->cmos->lock);
-	free(vm->cmos);
-	vm->cmos = NULL;
-}
+const struct device_ops cmos_ops = {
+	.name = "cmos-rtc",
+	.create = cmos_create,
+	.reset = cmos_reset,
+	.destroy = cmos_destroy,
+};

@@ -6,7 +6,9 @@
  * No keyboard is attached: keyboard commands written to port 0x60 are
  * answered with 0xfe (resend) so atkbd gives up at once.
  */
-#include "vm.h"
+#include "device.h"
+
+#include <pthread.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,7 +25,7 @@
 #define CTR_KBDINT 0x01
 
 struct i8042 {
-	struct vm *vm;
+	struct host *host;
 	pthread_mutex_t lock;
 	uint8_t status, ctr, outport, pending_cmd;
 	uint8_t out[4];
@@ -39,11 +41,11 @@ static void queue_out(struct i8042 *k, uint8_t v)
 
 static void update_irq(struct i8042 *k)
 {
-	vm_irq_line(k->vm, I8042_IRQ,
+	k->host->ops->irq_line(k->host, I8042_IRQ,
 		    (k->status & STS_OBF) && (k->ctr & CTR_KBDINT));
 }
 
-static void i8042_read(void *opaque, uint16_t off, uint8_t *data,
+static void i8042_read(void *opaque, uint64_t off, uint8_t *data,
 		       unsigned size)
 {
 	struct i8042 *k = opaque;
@@ -70,7 +72,7 @@ static void i8042_read(void *opaque, uint16_t off, uint8_t *data,
 	data[0] = v;
 }
 
-static void i8042_write(void *opaque, uint16_t off, const uint8_t *data,
+static void i8042_write(void *opaque, uint64_t off, const uint8_t *data,
 			unsigned size)
 {
 	struct i8042 *k = opaque;
@@ -142,38 +144,55 @@ static void i8042_write(void *opaque, uint16_t off, const uint8_t *data,
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
 	if (reset)
-		vm_request_end(k->vm, CHARLIE_STOP_REBOOT,
-			       "guest rebooted (i8042 reset)", NULL);
+		k->host->ops->request_end(k->host, CHARLIE_STOP_REBOOT,
+					  "guest rebooted (i8042 reset)");
 }
 
-int i8042_create(struct vm *vm)
-{
-	struct i8042 *k = calloc(1, sizeof(*k));
-	struct pio_dev dev = {
-		.name = "i8042",
-		.base = I8042_DATA,
-		.len = 5, /* 0x60..0x64; 0x61 is KVM's in-kernel PIT speaker */
-		.read = i8042_read,
-		.write = i8042_write,
-	};
+static const struct bus_ops i8042_bus = {
+	.read = i8042_read,
+	.write = i8042_write,
+};
 
-	if (!k)
-		return -ENOMEM;
-	k->vm = vm;
+static void i8042_reset(void *state)
+{
+	struct i8042 *k = state;
+
+	pthread_mutex_lock(&k->lock);
 	k->status = STS_SYS;
 	k->outport = 0x01;
 	k->ctr = 0x04;
-	pthread_mutex_init(&k->lock, NULL);
-	dev.opaque = k;
-	vm->i8042 = k;
-	return vm_add_pio(vm, &dev);
+	k->pending_cmd = 0;
+	k->out_len = 0;
+	update_irq(k);
+	pthread_mutex_unlock(&k->lock);
 }
 
-void i8042_destroy(struct vm *vm)
+static void i8042_destroy(void *state)
 {
-	if (!vm->i8042)
-		return;
-	pthread_mutex_destroy(&vm->i8042->lock);
-	free(vm->i8042);
-	vm->i8042 = NULL;
+	struct i8042 *k = state;
+
+	pthread_mutex_destroy(&k->lock);
+	free(k);
 }
+
+static int i8042_create(struct host *h, const void *param, unsigned int idx,
+			void **state, struct charlie_error *err)
+{
+	struct i8042 *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	k->host = h;
+	pthread_mutex_init(&k->lock, NULL);
+	*state = k;
+	i8042_reset(k);
+	/* 0x60..0x64; 0x61 is KVM's in-kernel PIT speaker port */
+	return host_pio_add(h, I8042_DATA, 5, "i8042", &i8042_bus, k);
+}
+
+const struct device_ops i8042_ops = {
+	.name = "i8042",
+	.create = i8042_create,
+	.reset = i8042_reset,
+	.destroy = i8042_destroy,
+};

@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * 8250/16550A UART at COM1 (0x3f8, IRQ 4): the guest console.
+ * 8250/16550A UART (COM1 is 0x3f8, IRQ 4: the guest console).
  * Transmit is instant (bytes go straight to the console), so THR is
  * always empty; receive has a FIFO fed by the event loop from the
  * console input fd.  Loopback mode is modelled because Linux's 8250
  * autoconfig checks it (MCR LOOP | RTS | OUT2 must read back as
  * CTS | DCD in MSR).
  */
-#include "vm.h"
+#include "device.h"
+
+#include <pthread.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define COM1_BASE 0x3f8
-#define COM1_IRQ 4
 
 #define UART_IER_RDI 0x01
 #define UART_IER_THRI 0x02
@@ -34,7 +33,8 @@
 #define RX_SIZE 1024
 
 struct uart {
-	struct vm *vm;
+	struct host *host;
+	const struct uart_param *p;
 	pthread_mutex_t lock;
 	uint8_t ier, lcr, mcr, lsr_err, scr, fcr, dll, dlm;
 	bool thr_ipending;
@@ -62,7 +62,7 @@ static void uart_update_irq(struct uart *u)
 
 	if (level != u->irq_level) {
 		u->irq_level = level;
-		vm_irq_line(u->vm, COM1_IRQ, level);
+		u->host->ops->irq_line(u->host, u->p->irq, level);
 	}
 }
 
@@ -87,7 +87,7 @@ static uint8_t msr_value(const struct uart *u)
 	return 0xb0; /* DCD | DSR | CTS: a cable is plugged in */
 }
 
-static void uart_read(void *opaque, uint16_t off, uint8_t *data, unsigned size)
+static void uart_read(void *opaque, uint64_t off, uint8_t *data, unsigned size)
 {
 	struct uart *u = opaque;
 	uint8_t v = 0;
@@ -135,7 +135,7 @@ static void uart_read(void *opaque, uint16_t off, uint8_t *data, unsigned size)
 	data[0] = v;
 }
 
-static void uart_write(void *opaque, uint16_t off, const uint8_t *data,
+static void uart_write(void *opaque, uint64_t off, const uint8_t *data,
 		       unsigned size)
 {
 	struct uart *u = opaque;
@@ -182,18 +182,16 @@ static void uart_write(void *opaque, uint16_t off, const uint8_t *data,
 	}
 	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
-	/* Console output outside the device lock: it may block on the fd. */
-	if (out)
-		vm_console_out(u->vm, &v, 1);
+	/* Console output outside the device lock (it takes the VM's). */
+	if (out && u->p->console)
+		u->host->ops->console_out(u->host, &v, 1);
 }
 
-void uart_rx(struct vm *vm, const uint8_t *buf, size_t len)
+static void uart_rx(void *opaque, const uint8_t *buf, size_t len)
 {
-	struct uart *u = vm->uart;
+	struct uart *u = opaque;
 	bool dropped = false;
 
-	if (!u)
-		return;
 	pthread_mutex_lock(&u->lock);
 	for (size_t i = 0; i < len; i++) {
 		if (u->rx_len == RX_SIZE)
@@ -204,39 +202,75 @@ void uart_rx(struct vm *vm, const uint8_t *buf, size_t len)
 	if (dropped && !u->rx_dropped_warned) {
 		u->rx_dropped_warned = true;
 		pthread_mutex_unlock(&u->lock);
-		vm_log(vm, CHARLIE_LOG_WARN,
-		       "console input faster than the guest reads it; "
-		       "dropping input");
+		host_logf(u->host, CHARLIE_LOG_WARN,
+			  "%s: console input faster than the guest reads it; "
+			  "dropping input",
+			  u->p->name);
 		return;
 	}
 	pthread_mutex_unlock(&u->lock);
 }
 
-int uart_create(struct vm *vm)
+static const struct bus_ops uart_bus = {
+	.read = uart_read,
+	.write = uart_write,
+};
+
+static void uart_reset(void *state)
 {
+	struct uart *u = state;
+
+	pthread_mutex_lock(&u->lock);
+	u->ier = u->lcr = u->mcr = u->lsr_err = u->scr = u->fcr = 0;
+	u->dll = u->dlm = 0;
+	u->thr_ipending = false;
+	u->rx_head = u->rx_len = 0;
+	uart_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+static void uart_destroy(void *state)
+{
+	struct uart *u = state;
+
+	pthread_mutex_destroy(&u->lock);
+	free(u);
+}
+
+static int uart_create(struct host *h, const void *param, unsigned int idx,
+		       void **state, struct charlie_error *err)
+{
+	const struct uart_param *p = param;
 	struct uart *u = calloc(1, sizeof(*u));
-	struct pio_dev dev = {
-		.name = "uart8250",
-		.base = COM1_BASE,
-		.len = 8,
-		.read = uart_read,
-		.write = uart_write,
+	struct host_platdev d = {
+		.hid = "PNP0501",
+		.uid = p->base == 0x3f8 ? 1u : 2u,
+		.pio_base = p->base,
+		.pio_len = 8,
+		.irq = p->irq,
 	};
+	int ret;
 
 	if (!u)
 		return -ENOMEM;
-	u->vm = vm;
+	u->host = h;
+	u->p = p;
 	pthread_mutex_init(&u->lock, NULL);
-	dev.opaque = u;
-	vm->uart = u;
-	return vm_add_pio(vm, &dev);
+	*state = u;
+	memcpy(d.name, p->name, sizeof(d.name));
+	ret = host_pio_add(h, p->base, 8, p->name, &uart_bus, u);
+	if (!ret)
+		ret = host_describe(h, &d);
+	if (!ret && p->console && !h->console_in) {
+		h->console_in = uart_rx;
+		h->console_in_opaque = u;
+	}
+	return ret;
 }
 
-void uart_destroy(struct vm *vm)
-{
-	if (!vm->uart)
-		return;
-	pthread_mutex_destroy(&vm->uart->lock);
-	free(vm->uart);
-	vm->uart = NULL;
-}
+const struct device_ops uart8250_ops = {
+	.name = "uart8250",
+	.create = uart_create,
+	.reset = uart_reset,
+	.destroy = uart_destroy,
+};

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a device sees of the VM (design.md section 12): bus windows, the
+ * event loop, interrupt helpers, guest memory, the configuration, and a
+ * few services (console, ending the VM, events, rate-limited logging).
+ * vm.c implements the ops; unit tests implement a fake without KVM.
+ */
+#ifndef CHARLIE_HOST_H
+#define CHARLIE_HOST_H
+
+#include "charlie.h"
+#include "bus.h"
+#include "loop.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct gm;
+struct host;
+
+enum host_event {
+	HOST_EV_BOOT_MARKER,	   /* the guest wrote the boot marker */
+	HOST_EV_BUTTON_LISTENING, /* the guest enabled its power button */
+	HOST_EV_BUTTON_PRESSED,	   /* a held press was delivered */
+};
+
+struct host_ops {
+	/* Level of an interrupt line (GSI) of the in-kernel irqchip. */
+	void (*irq_line)(struct host *h, unsigned int gsi, int level);
+	/* KVM_IRQFD: `efd` raises `gsi` (edge); assign or deassign. */
+	int (*irqfd)(struct host *h, unsigned int gsi, int efd, bool assign);
+	/* KVM_IOEVENTFD: a guest write of `len` bytes at `addr` signals
+	 * `efd` without an exit to userspace; `pio` for port I/O. */
+	int (*ioeventfd)(struct host *h, uint64_t addr, unsigned int len,
+			 bool pio, int efd, bool assign);
+	/* Guest console output; never blocks (bounded, drops and counts). */
+	void (*console_out)(struct host *h, const uint8_t *buf, size_t len);
+	/* Ends the VM (the first reason wins). */
+	void (*request_end)(struct host *h, enum charlie_stop_reason reason,
+			    const char *summary);
+	void (*event)(struct host *h, enum host_event ev);
+	void (*log)(struct host *h, enum charlie_log_level lvl,
+		    const char *line);
+};
+
+/* A device the guest should find through firmware tables (ACPI DSDT) or
+ * the command line: filled by devices, read by the ACPI builder. */
+struct host_platdev {
+	char hid[9];	 /* "PNP0501", "LNRO0005" */
+	char name[5];	 /* AML name, 4 characters: "COM1", "VR00" */
+	unsigned int uid;
+	uint64_t mmio_base, mmio_len; /* 0 len: none */
+	uint16_t pio_base, pio_len;   /* 0 len: none */
+	int irq;		      /* -1: none */
+};
+
+#define HOST_MAX_PLATDEV 32
+#define HOST_MMIO_WARNED 64
+
+/* Something that can be pressed (the power button) and can say whether
+ * the guest listens.  Registered by at most one device. */
+struct host_button {
+	void *opaque;
+	/* Delivers a press now, or holds it until the guest listens.
+	 * Returns 0, or -ENOTSUP when there is no button. */
+	int (*press)(void *opaque);
+	bool (*listening)(void *opaque);
+};
+
+/* Console input: the device that owns the guest's console. */
+typedef void (*host_console_in_fn)(void *opaque, const uint8_t *buf,
+				   size_t len);
+
+struct host {
+	const struct host_ops *ops;
+	const struct charlie_config *cfg;
+	struct gm *gm;
+	struct loop *loop;
+	struct bus pio, mmio;
+	struct host_platdev platdev[HOST_MAX_PLATDEV];
+	unsigned int nr_platdev;
+	struct host_button button;
+	host_console_in_fn console_in;
+	void *console_in_opaque;
+	char *cmdline_extra; /* appended to the kernel command line */
+	uint64_t acpi_rsdp;  /* guest-physical; 0: no ACPI tables */
+	/* unhandled accesses already logged */
+	uint8_t pio_warned[65536 / 8];
+	uint64_t mmio_warned[HOST_MMIO_WARNED];
+	unsigned int nr_mmio_warned;
+	pthread_mutex_t warn_lock;
+};
+
+/* Set up the parts every host has (buses, warn lock); ops by the caller. */
+void host_init(struct host *h, const struct host_ops *ops,
+	       const struct charlie_config *cfg, struct gm *gm,
+	       struct loop *loop);
+void host_free(struct host *h);
+
+int host_pio_add(struct host *h, uint16_t base, uint16_t len,
+		 const char *name, const struct bus_ops *ops, void *opaque);
+int host_mmio_add(struct host *h, uint64_t base, uint64_t len,
+		  const char *name, const struct bus_ops *ops, void *opaque);
+/* Dispatch from the vCPU exits; unhandled accesses read as all ones and
+ * are logged once per address (debug level). */
+void host_pio(struct host *h, uint16_t port, bool is_write, uint8_t *data,
+	      unsigned int size);
+void host_mmio(struct host *h, uint64_t addr, bool is_write, uint8_t *data,
+	       unsigned int size);
+
+int host_describe(struct host *h, const struct host_platdev *d);
+int host_cmdline_append(struct host *h, const char *s);
+
+void host_logf(struct host *h, enum charlie_log_level lvl, const char *fmt,
+	       ...) __attribute__((format(printf, 3, 4)));
+
+/* At most one line per `interval_ns` (the first always passes); lines
+ * suppressed in between are counted and said with the next one. */
+struct ratelimit {
+	uint64_t interval_ns, last_ns;
+	unsigned int suppressed;
+	pthread_mutex_t lock;
+};
+#define RATELIMIT_INIT(ns) { .interval_ns = (ns), .lock = PTHREAD_MUTEX_INITIALIZER }
+void host_log_ratelimited(struct host *h, struct ratelimit *rl,
+			  enum charlie_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+uint64_t host_now_ns(void);
+
+#endif
