@@ -54,6 +54,7 @@ int err_set(struct charlie_error *err, enum charlie_err code,
 {
 	va_list ap;
 
+	/* -EINVAL is only "failed": the detail is in *err (see err.h). */
 	if (!err)
 		return -EINVAL;
 	err->code = code;
