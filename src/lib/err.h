@@ -13,8 +13,7 @@
  * err->code, err->field and err->msg; host errno values, when they matter,
  * are spelled out in err->msg (strerror).
  */
-int err_set(struct charlie_error *err, enum charlie_err code,
-	    const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+int err_set(struct charlie_error *err, enum charlie_err code, const char *field,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif
