@@ -158,7 +158,7 @@ int kernel_read_file_as(const char *path, const char *what,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = file_err(&c, CHARLIE_E_KERNEL_NOT_REGULAR,
-			       "is %s, expected a %s file",
+			       "is %s, expected a regular file (the %s)",
 			       file_kind(st.st_mode), what);
 		goto out_close;
 	}
