@@ -214,6 +214,30 @@ static void rewritten_after_read_loads_checked_bytes(void **state)
 	changed_before_load(overwrite);
 }
 
+/* Files of 2 MiB and more go to a huge-page-aligned buffer: same rules. */
+static void big_file_is_a_private_copy(void **state)
+{
+	const size_t len = 3 * MIB + 5;
+	struct kernel_image img;
+	struct charlie_error err;
+	uint8_t *data = malloc(len);
+	struct tmp t;
+
+	assert_non_null(data);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (uint8_t)(i * 31 + (i >> 12));
+	tmp_make(&t);
+	write_file(t.kernel, data, len);
+	assert_int_equal(kernel_read_file(t.kernel, &img, &err), 0);
+	assert_int_equal(img.len, len);
+	cut(t.kernel);
+	assert_memory_equal(img.data, data, len);
+	kernel_image_free(&img);
+	assert_null(img.data);
+	free(data);
+	tmp_remove(&t);
+}
+
 /* ---- changed while being read: a named error ---- */
 
 struct changing {
@@ -323,6 +347,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(truncated_after_read_loads_checked_bytes),
 		cmocka_unit_test(rewritten_after_read_loads_checked_bytes),
+		cmocka_unit_test(big_file_is_a_private_copy),
 		cmocka_unit_test(kernel_changed_while_read),
 		cmocka_unit_test(initrd_changed_while_read),
 		cmocka_unit_test(initrd_errors_name_initrd),
