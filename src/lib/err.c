@@ -49,11 +49,12 @@ const char *charlie_err_name(enum charlie_err code)
 	return names[code];
 }
 
-int err_set(struct charlie_error *err, enum charlie_err code,
-	    const char *field, const char *fmt, ...)
+int err_set(struct charlie_error *err, enum charlie_err code, const char *field,
+	    const char *fmt, ...)
 {
 	va_list ap;
 
+	/* -EINVAL is only "failed": the detail is in *err (see err.h). */
 	if (!err)
 		return -EINVAL;
 	err->code = code;

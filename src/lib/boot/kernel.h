@@ -19,15 +19,31 @@
 
 struct kernel_image {
 	const char *path;
-	uint8_t *data;
+	uint8_t *data; /* kernel_read_file: a private copy, freed with
+			* kernel_image_free; else owned by the caller */
 	size_t len;
-	bool mapped; /* data is an mmap of the file (kernel_read_file) */
 };
 
-/* Reads a whole file.  Errors: KERNEL_OPEN, KERNEL_NOT_REGULAR,
- * KERNEL_EMPTY (field "kernel"; the caller may rename the field). */
+/*
+ * Reads a whole file into a private buffer: later changes to the file do
+ * not reach it, so what kernel_probe/kernel_check_fit checked is what
+ * kernel_load loads.  Errors (field "kernel"): KERNEL_OPEN,
+ * KERNEL_NOT_REGULAR, KERNEL_EMPTY, KERNEL_TRUNCATED when the file
+ * changed while being read ("... changed while being read"), HOST when
+ * out of memory.
+ */
 int kernel_read_file(const char *path, struct kernel_image *img,
 		     struct charlie_error *err);
+
+/*
+ * The same for another kind of file: `what` ("initrd") is the error field
+ * and the first word of every message ("initrd /x/rd: file is empty (0
+ * bytes)"); every error gets `code` (e.g. CHARLIE_E_INITRD), or the
+ * per-cause codes above when `code` is CHARLIE_OK.
+ */
+int kernel_read_file_as(const char *path, const char *what,
+			enum charlie_err code, struct kernel_image *img,
+			struct charlie_error *err);
 void kernel_image_free(struct kernel_image *img);
 
 /* Works out what the file is and fills `rep`.  Returns 0 if it is a
@@ -37,9 +53,9 @@ int kernel_probe(const struct kernel_image *img,
 
 /* Checks a bootable kernel against the VM: init_size vs memory, command
  * line vs cmdline_size, initrd vs memory and initrd_addr_max. */
-int kernel_check_fit(const struct charlie_kernel_report *rep,
-		     const char *path, uint64_t memory, size_t cmdline_len,
-		     uint64_t initrd_size, struct charlie_error *err);
+int kernel_check_fit(const struct charlie_kernel_report *rep, const char *path,
+		     uint64_t memory, size_t cmdline_len, uint64_t initrd_size,
+		     struct charlie_error *err);
 
 enum boot_mode {
 	BOOT_LINUX64, /* 64-bit boot protocol: long mode, RSI = boot_params */

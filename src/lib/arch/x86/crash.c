@@ -3,8 +3,12 @@
  * The crash report: when a guest dies, say why (design.md section 2):
  * exit reason, RIP, the instruction bytes at RIP, key registers, the last
  * console lines, and a hint when one is known (PVM).
- * The bytes at RIP are read through KVM_TRANSLATE and the checked guest
- * memory translator: guest page tables are never walked by hand here.
+ * The bytes at RIP are found by walking the guest's page tables here
+ * (x86_linear_to_gpa), every entry read through the checked guest memory
+ * translator (gm_read), never through a raw pointer.  KVM_TRANSLATE is not
+ * used: after a triple fault on AMD the vCPU has been reset, and it would
+ * translate with the reset CR3/CR0 rather than the saved state at the
+ * last exit that the report shows.
  */
 #include "vm.h"
 
