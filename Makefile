@@ -36,7 +36,7 @@ LIBA := $(BUILD)/libcharlie.a
 LIBSO := $(BUILD)/libcharlie.so
 CHARLIE := $(BUILD)/charlie
 
-.PHONY: all lib check check-unit deps clean format demo
+.PHONY: all lib check check-unit deps clean format demo print-unit-bins
 all: $(CHARLIE) $(LIBSO)
 
 lib: $(LIBA) $(LIBSO)
@@ -64,6 +64,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA)
 
 # Extra test binaries and prerequisites contributed by */*.mk.
 CHECK_DEPS :=
+TEST_BINS :=
 include $(wildcard */*.mk tests/*/*.mk)
 
 deps:
@@ -74,8 +75,16 @@ demo: all guest
 
 check-unit: $(UNIT_BINS)
 
-check: deps all $(UNIT_BINS) $(CHECK_DEPS)
-	@CHARLIE_BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/run.sh
+# The unit binaries tests/run.sh runs: exactly these (from the current
+# sources), never whatever else sits in $(BUILD)/tests/unit.  *.mk files
+# add theirs to TEST_BINS.
+TEST_BINS += $(UNIT_BINS)
+
+check: deps all $(TEST_BINS) $(CHECK_DEPS)
+	@CHARLIE_BUILD=$(BUILD) SANITIZE=$(SANITIZE) UNIT_BINS="$(strip $(TEST_BINS))" tests/run.sh
+
+print-unit-bins:
+	@echo $(TEST_BINS)
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $$(find src -name '*.h') include/*.h
