@@ -35,7 +35,12 @@ _verdict() {
 	printf '%s\n' "$_v"
 }
 pass() { _verdict PASS "$1" "${2:-}" " ("; }
-fail() { _verdict FAIL "$1" "${2:-no reason given}" ": "; }
+# A script may define on_fail (e.g. to show the last console lines): it
+# runs after each FAIL line.
+fail() {
+	_verdict FAIL "$1" "${2:-no reason given}" ": "
+	if command -v on_fail >/dev/null 2>&1; then on_fail || :; fi
+}
 skip() { _verdict SKIP "$1" "${2:-no reason given}" ": "; }
 
 skip_all() {
