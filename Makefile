@@ -62,6 +62,28 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# test_boot_mutate once more with ASan + UBSan, against the library
+# sources compiled with them (objects in $(SAN_UNIT)/obj), so `make check`
+# catches an out-of-bounds access in the loaders even without SANITIZE=1.
+# (With SANITIZE=1 every binary is sanitized already.)
+SAN_UNIT := $(BUILD)/san-unit
+SAN_UNIT_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+SAN_UNIT_OBJS := $(LIB_SRCS:%.c=$(SAN_UNIT)/obj/%.o)
+SAN_UNIT_BINS :=
+ifneq ($(SANITIZE),1)
+SAN_UNIT_BINS := $(SAN_UNIT)/test_boot_mutate_asan
+endif
+
+$(SAN_UNIT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_UNIT_FLAGS) -c $< -o $@
+
+$(SAN_UNIT)/test_boot_mutate_asan: tests/unit/test_boot_mutate.c $(SAN_UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_UNIT_FLAGS) -o $@ $^ $(LDFLAGS) \
+		$(SAN_UNIT_FLAGS) $(LDLIBS) -lcmocka
+
 # Extra test binaries and prerequisites contributed by */*.mk.
 CHECK_DEPS :=
 TEST_BINS :=
@@ -78,7 +100,7 @@ check-unit: $(UNIT_BINS)
 # The unit binaries tests/run.sh runs: exactly these (from the current
 # sources), never whatever else sits in $(BUILD)/tests/unit.  *.mk files
 # add theirs to TEST_BINS.
-TEST_BINS += $(UNIT_BINS)
+TEST_BINS += $(UNIT_BINS) $(SAN_UNIT_BINS)
 
 check: deps all $(TEST_BINS) $(CHECK_DEPS)
 	@CHARLIE_BUILD=$(BUILD) SANITIZE=$(SANITIZE) UNIT_BINS="$(strip $(TEST_BINS))" tests/run.sh
@@ -92,4 +114,4 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/san-unit/obj -name '*.d' 2>/dev/null)
