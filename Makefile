@@ -108,8 +108,9 @@ check: deps all $(TEST_BINS) $(CHECK_DEPS)
 print-unit-bins:
 	@echo $(TEST_BINS)
 
+# The same files tests/e2e/style.sh checks: scripts/format-files.sh lists them.
 format:
-	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $$(find src -name '*.h') include/*.h
+	clang-format -i $$(scripts/format-files.sh)
 
 clean:
 	rm -rf build
