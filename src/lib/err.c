@@ -49,8 +49,8 @@ const char *charlie_err_name(enum charlie_err code)
 	return names[code];
 }
 
-int err_set(struct charlie_error *err, enum charlie_err code,
-	    const char *field, const char *fmt, ...)
+int err_set(struct charlie_error *err, enum charlie_err code, const char *field,
+	    const char *fmt, ...)
 {
 	va_list ap;
 

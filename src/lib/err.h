@@ -5,8 +5,7 @@
 #include "charlie.h"
 
 /* Fills `err` (may be NULL) and returns -EINVAL, for `return err_set(...)`. */
-int err_set(struct charlie_error *err, enum charlie_err code,
-	    const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+int err_set(struct charlie_error *err, enum charlie_err code, const char *field,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

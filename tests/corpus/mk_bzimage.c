@@ -57,34 +57,35 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	img[0x1f1] = SETUP_SECTS;
-	put32(img + 0x1f4, PM_LEN / 16);      /* syssize */
-	put16(img + 0x1fe, 0xaa55);	      /* boot_flag */
-	img[0x200] = 0xeb;		      /* jump: short jmp over the */
-	img[0x201] = 0x6a;		      /* header, which ends at 0x26c */
-	memcpy(img + 0x202, "HdrS", 4);	      /* header */
-	put16(img + 0x206, 0x020f);	      /* version 2.15 */
+	put32(img + 0x1f4, PM_LEN / 16); /* syssize */
+	put16(img + 0x1fe, 0xaa55);	 /* boot_flag */
+	img[0x200] = 0xeb;		 /* jump: short jmp over the */
+	img[0x201] = 0x6a;		 /* header, which ends at 0x26c */
+	memcpy(img + 0x202, "HdrS", 4);	 /* header */
+	put16(img + 0x206, 0x020f);	 /* version 2.15 */
 	put16(img + 0x20e, VERSION_AT - 0x200); /* kernel_version */
-	img[0x211] = 0x01;		      /* loadflags: LOADED_HIGH */
-	put32(img + 0x214, 0x100000);	      /* code32_start */
-	put32(img + 0x22c, 0x7fffffff);	      /* initrd_addr_max */
-	put32(img + 0x230, 0x200000);	      /* kernel_alignment */
-	img[0x234] = 1;			      /* relocatable_kernel */
-	img[0x235] = 21;		      /* min_alignment: 2 MiB */
-	put16(img + 0x236, 0x0003);	      /* xloadflags: KERNEL_64, above 4G */
-	put32(img + 0x238, 2047);	      /* cmdline_size */
-	put32(img + 0x248, PAYLOAD_OFF);      /* payload_offset */
-	put32(img + 0x24c, PAYLOAD_LEN);      /* payload_length */
-	put64(img + 0x258, 0x1000000);	      /* pref_address: 16 MiB */
-	put32(img + 0x260, 0x3800000);	      /* init_size: 56 MiB */
+	img[0x211] = 0x01;			/* loadflags: LOADED_HIGH */
+	put32(img + 0x214, 0x100000);		/* code32_start */
+	put32(img + 0x22c, 0x7fffffff);		/* initrd_addr_max */
+	put32(img + 0x230, 0x200000);		/* kernel_alignment */
+	img[0x234] = 1;				/* relocatable_kernel */
+	img[0x235] = 21;			/* min_alignment: 2 MiB */
+	put16(img + 0x236, 0x0003);	 /* xloadflags: KERNEL_64, above 4G */
+	put32(img + 0x238, 2047);	 /* cmdline_size */
+	put32(img + 0x248, PAYLOAD_OFF); /* payload_offset */
+	put32(img + 0x24c, PAYLOAD_LEN); /* payload_length */
+	put64(img + 0x258, 0x1000000);	 /* pref_address: 16 MiB */
+	put32(img + 0x260, 0x3800000);	 /* init_size: 56 MiB */
 	memcpy(img + VERSION_AT, version, sizeof(version));
-	memset(pm, 0xf4, PM_LEN);		      /* hlt */
-	pm[PAYLOAD_OFF] = 0x1f;			      /* gzip magic, deflate */
+	memset(pm, 0xf4, PM_LEN); /* hlt */
+	pm[PAYLOAD_OFF] = 0x1f;	  /* gzip magic, deflate */
 	pm[PAYLOAD_OFF + 1] = 0x8b;
 	pm[PAYLOAD_OFF + 2] = 0x08;
 
 	f = fopen(argv[1], "wb");
 	if (!f || fwrite(img, 1, sizeof(img), f) != sizeof(img) || fclose(f)) {
-		fprintf(stderr, "mk_bzimage: %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "mk_bzimage: %s: %s\n", argv[1],
+			strerror(errno));
 		return 1;
 	}
 	return 0;
