@@ -67,7 +67,8 @@ $(BUILD)/tests/unit/test_guest_%: $(GUEST_DIR)/tests/test_guest_%.c \
 	$(CC) $(CFLAGS) -I$(GUEST_DIR) -o $@ $< $(GUEST_PURE_SRCS) \
 		$(LDFLAGS) -lcmocka
 
-CHECK_DEPS += guest guest-min $(GUEST_UNIT_BINS)
+CHECK_DEPS += guest guest-min
+TEST_BINS += $(GUEST_UNIT_BINS)
 
 # The same init built for the host (glibc, $(CFLAGS): ASan with
 # SANITIZE=1).  Not PID 1, it runs only the HTTP server, for

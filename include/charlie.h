@@ -25,7 +25,7 @@
  * I/O port when userspace is ready (in the spirit of Firecracker's boot
  * timer).  Nothing decodes port 0x4f0 on a PC or on QEMU's pc/q35/microvm
  * machines, so the write is harmless under other VMMs. */
-#define CHARLIE_BOOT_MARKER_PORT 0x4f0
+#define CHARLIE_BOOT_MARKER_PORT  0x4f0
 #define CHARLIE_BOOT_MARKER_VALUE 0x7b
 
 /* vCPU threads are kicked out of KVM_RUN with the real-time signal
@@ -118,24 +118,24 @@ enum charlie_err {
 
 struct charlie_error {
 	enum charlie_err code;
-	char field[32];	 /* "memory", "kernel", "initrd", "cmdline", ... */
-	char msg[512];	 /* one line: "kernel /x/bzImage: boot flag ..." */
+	char field[32]; /* "memory", "kernel", "initrd", "cmdline", ... */
+	char msg[512];	/* one line: "kernel /x/bzImage: boot flag ..." */
 };
 
 /* Stable short name of an error code, e.g. "kernel-boot-flag". */
 const char *charlie_err_name(enum charlie_err code);
 
 struct charlie_config {
-	unsigned int cpus;	/* 1..CHARLIE_MAX_CPUS */
-	uint64_t memory;	/* bytes, multiple of 2 MiB */
-	const char *kernel;	/* bzImage or ELF vmlinux with a PVH note */
-	const char *initrd;	/* optional */
-	const char *cmdline;	/* optional */
-	int console_in_fd;	/* -1: no console input */
-	int console_out_fd;	/* -1: console only through the callback */
+	unsigned int cpus;   /* 1..CHARLIE_MAX_CPUS */
+	uint64_t memory;     /* bytes, multiple of 2 MiB */
+	const char *kernel;  /* bzImage or ELF vmlinux with a PVH note */
+	const char *initrd;  /* optional */
+	const char *cmdline; /* optional */
+	int console_in_fd;   /* -1: no console input */
+	int console_out_fd;  /* -1: console only through the callback */
 };
 
-#define CHARLIE_MAX_CPUS 64
+#define CHARLIE_MAX_CPUS   64
 #define CHARLIE_MIN_MEMORY (16ull << 20)
 #define CHARLIE_MAX_MEMORY (1ull << 40)
 
@@ -158,21 +158,21 @@ enum charlie_kernel_format {
 
 struct charlie_kernel_report {
 	enum charlie_kernel_format format;
-	char format_name[64];	/* "bzImage", "ELF vmlinux (PVH)", "gzip data" */
-	char arch[32];		/* "x86_64", "arm64", ... */
-	uint16_t protocol;	/* boot protocol, e.g. 0x020f; 0 if none */
-	uint64_t entry32;	/* PVH entry or code32_start; 0 if none */
-	uint64_t entry64;	/* 64-bit entry offset (startup_64); 0 if none */
-	char compression[16];	/* payload: "gzip", "zstd", "xz", "none", ... */
+	char format_name[64]; /* "bzImage", "ELF vmlinux (PVH)", "gzip data" */
+	char arch[32];	      /* "x86_64", "arm64", ... */
+	uint16_t protocol;    /* boot protocol, e.g. 0x020f; 0 if none */
+	uint64_t entry32;     /* PVH entry or code32_start; 0 if none */
+	uint64_t entry64;     /* 64-bit entry offset (startup_64); 0 if none */
+	char compression[16]; /* payload: "gzip", "zstd", "xz", "none", ... */
 	bool has_pvh_note;
 	bool relocatable;
 	uint64_t kernel_alignment;
-	uint64_t init_size;	/* memory the kernel needs while booting */
+	uint64_t init_size; /* memory the kernel needs while booting */
 	uint64_t pref_address;
-	uint32_t cmdline_size;	/* max command line length (bytes) */
+	uint32_t cmdline_size; /* max command line length (bytes) */
 	uint32_t initrd_addr_max;
-	char version[128];	/* kernel version string when found */
-	bool bootable;		/* the verdict */
+	char version[128];	  /* kernel version string when found */
+	bool bootable;		  /* the verdict */
 	struct charlie_error err; /* why not, when !bootable */
 };
 
@@ -188,9 +188,9 @@ int charlie_kernel_inspect(const char *path, uint64_t memory,
 
 struct charlie_stop_info {
 	enum charlie_stop_reason reason;
-	int exit_code;		/* suggested CLI exit code */
-	char summary[256];	/* one line: "guest rebooted", "triple fault" */
-	char report[8192];	/* multi-line crash report, "" if none */
+	int exit_code;	   /* suggested CLI exit code */
+	char summary[256]; /* one line: "guest rebooted", "triple fault" */
+	char report[8192]; /* multi-line crash report, "" if none */
 };
 
 /* Phase timestamps, CLOCK_MONOTONIC nanoseconds; 0 if not reached. */

@@ -9,8 +9,6 @@ int cmd_check_kernel(int argc, char **argv);
 /* Parses "256M", "1G", "512MiB", "1073741824" into bytes; -1 on error. */
 long long cli_parse_size(const char *s);
 
-
-
 struct charlie_error;
 /* The one-line error format shared by every subcommand:
  *   charlie: <msg> [<code-name>]            (on stderr) */

@@ -7,9 +7,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: charlie run --kernel PATH [--initrd PATH] [--cmdline STR]\n"
+	fprintf(f, "usage: charlie run --kernel PATH [--initrd PATH] "
+		   "[--cmdline STR]\n"
 		   "                  [--cpus N] [--memory SIZE] [--timeline]\n"
-		   "       charlie check-kernel PATH [--memory SIZE] [--cmdline STR] [--initrd PATH]\n"
+		   "       charlie check-kernel PATH [--memory SIZE] "
+		   "[--cmdline STR] [--initrd PATH]\n"
 		   "       charlie --help | --version\n");
 }
 
@@ -31,7 +33,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-kernel"))
 		return cmd_check_kernel(argc - 1, argv + 1);
-	fprintf(stderr, "charlie: unknown command '%s' (try --help)\n", argv[1]);
+	fprintf(stderr, "charlie: unknown command '%s' (try --help)\n",
+		argv[1]);
 	return CHARLIE_EXIT_CONFIG;
 }
 

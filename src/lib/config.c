@@ -57,11 +57,12 @@ int config_check_basic(const struct charlie_config *cfg, uint64_t *initrd_size,
 			       CHARLIE_MAX_CPUS);
 	if (cfg->memory < CHARLIE_MIN_MEMORY ||
 	    cfg->memory > CHARLIE_MAX_MEMORY)
-		return err_set(err, CHARLIE_E_MEMORY, "memory",
-			       "memory: %llu MiB is out of range (%llu MiB..%llu "
-			       "GiB)",
-			       (unsigned long long)(cfg->memory >> 20),
-			       CHARLIE_MIN_MEMORY >> 20, CHARLIE_MAX_MEMORY >> 30);
+		return err_set(
+			err, CHARLIE_E_MEMORY, "memory",
+			"memory: %llu MiB is out of range (%llu MiB..%llu "
+			"GiB)",
+			(unsigned long long)(cfg->memory >> 20),
+			CHARLIE_MIN_MEMORY >> 20, CHARLIE_MAX_MEMORY >> 30);
 	if (cfg->memory & ((2ull << 20) - 1))
 		return err_set(err, CHARLIE_E_MEMORY, "memory",
 			       "memory: %llu bytes is not a multiple of 2 MiB",
@@ -87,7 +88,7 @@ int charlie_config_validate(const struct charlie_config *cfg,
 			    struct charlie_error *err)
 {
 	struct charlie_kernel_report rep;
-	struct kernel_image img = { 0 };
+	struct kernel_image img = {0};
 	uint64_t initrd_size;
 	int ret;
 

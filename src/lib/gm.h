@@ -29,7 +29,7 @@ struct gm {
 };
 
 /* The 32-bit MMIO hole: RAM above this goes to 4 GiB and up. */
-#define GM_LOW_RAM_MAX 0xC0000000ull
+#define GM_LOW_RAM_MAX	  0xC0000000ull
 #define GM_HIGH_RAM_START 0x100000000ull
 
 /* Maps `size` bytes of anonymous RAM: one region below the 3 GiB hole,

@@ -10,3 +10,14 @@ $(GEN_CORPUS): tests/corpus/gen_corpus.c
 corpus-gen: $(GEN_CORPUS)
 
 CHECK_DEPS += $(GEN_CORPUS)
+
+# A synthetic bzImage, the corpus base when Debian's kernel cannot be
+# fetched.
+MK_BZIMAGE := $(BUILD)/tests/corpus/mk_bzimage
+
+$(MK_BZIMAGE): tests/corpus/mk_bzimage.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+corpus-gen: $(MK_BZIMAGE)
+CHECK_DEPS += $(MK_BZIMAGE)

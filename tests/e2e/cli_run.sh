@@ -2,14 +2,10 @@
 # charlie run / the command line: usage errors, --version, SIGTERM and
 # Ctrl-C on a terminal (forced stop, exit 1, terminal restored).
 set -u
-: "${CHARLIE:=build/charlie}" "${CHARLIE_BUILD:=build}"
+. "$(dirname "$0")/lib.sh"
 K=$CHARLIE_BUILD/tests/kernels
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; tmux -L charlie-test kill-server 2>/dev/null' EXIT
-
-pass() { echo "PASS: cli/$1"; }
-fail() { echo "FAIL: cli/$1: $2"; }
-skip() { echo "SKIP: cli/$1: $2"; }
 
 # expect NAME EXITCODE PATTERN -- ARGS...
 expect() {
@@ -41,21 +37,16 @@ expect run-extra-arg 2 "unexpected argument" -- run --kernel "$K/hello.elf" stra
 expect run-initrd-missing 2 "initrd $tmp/nope" -- run --kernel "$K/hello.elf" --initrd "$tmp/nope"
 expect run-initrd-dir 2 "\[initrd\]" -- run --kernel "$K/hello.elf" --initrd "$tmp"
 
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	skip sigterm "no usable /dev/kvm on this machine"
-	skip ctrl-c-tty "no usable /dev/kvm on this machine"
-	exit 0
-fi
+need_kvm sigterm ctrl-c-tty
 if [ ! -f "$K/idle.elf" ]; then
-	skip sigterm "$K/idle.elf not built (make tiny-kernels)"
-	exit 0
+	skip_all "$K/idle.elf not built (make tiny-kernels)" sigterm ctrl-c-tty
 fi
 
 # SIGTERM: forced stop (no ACPI power button yet), exit 1, one end line.
 "$CHARLIE" run --kernel "$K/idle.elf" >"$tmp/out" 2>"$tmp/err" </dev/null &
 pid=$!
 i=0
-while ! grep -q '^idle' "$tmp/out" 2>/dev/null && [ $i -lt 100 ]; do
+while ! grep -q '^idle' "$tmp/out" 2>/dev/null && [ $i -lt 600 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -74,24 +65,24 @@ if ! command -v tmux >/dev/null 2>&1; then
 	skip ctrl-c-tty "tmux not installed (scripts/setup.sh installs it)"
 	exit 0
 fi
-T="tmux -L charlie-test"
-$T kill-server 2>/dev/null
-$T new-session -d -s t -x 200 -y 40 "sh"
+TMX="tmux -L charlie-test"
+$TMX kill-server 2>/dev/null
+$TMX new-session -d -s t -x 200 -y 40 "sh"
 sleep 0.3
-$T send-keys -t t "stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/before; $CHARLIE run --kernel $K/idle.elf 2>$tmp/tty.err; echo \$? >$tmp/rc; stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/after" Enter
+$TMX send-keys -t t "stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/before; $CHARLIE run --kernel $K/idle.elf 2>$tmp/tty.err; echo \$? >$tmp/rc; stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/after" Enter
 i=0
-while ! grep -q "VM running" "$tmp/tty.err" 2>/dev/null && [ $i -lt 100 ]; do
+while ! grep -q "VM running" "$tmp/tty.err" 2>/dev/null && [ $i -lt 600 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
 sleep 0.3
-$T send-keys -t t C-c
+$TMX send-keys -t t C-c
 i=0
-while [ ! -s "$tmp/after" ] && [ $i -lt 100 ]; do
+while [ ! -s "$tmp/after" ] && [ $i -lt 600 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-$T kill-server 2>/dev/null
+$TMX kill-server 2>/dev/null
 if [ "$(cat "$tmp/rc" 2>/dev/null)" = 1 ] && grep -q "stopping it by force" "$tmp/tty.err" &&
 	[ "$(cat "$tmp/before")" = icanon ] && [ "$(cat "$tmp/after")" = icanon ]; then
 	pass ctrl-c-tty

@@ -11,11 +11,9 @@
 #   exit     charlie exits 0 (the guest rebooted through reboot=k)
 # The L1 console is kept in $CHARLIE_BUILD/testhost/testhost_boot.log.
 set -u
-root=${CHARLIE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cd "$root" || exit 4
-charlie=${CHARLIE:-$root/build/charlie}
-export CHARLIE_BUILD="${CHARLIE_BUILD:-build}"
-t=testhost_boot
+. "$(dirname "$0")/lib.sh"
+cd "$CHARLIE_ROOT" || exit 4
+charlie=$CHARLIE
 kernels="bzimage vmlinux"
 checks="marker cmdline e820 clock exit"
 mem_mib=256
@@ -24,26 +22,15 @@ mem_mib=256
 slack_mib=8
 clock_max=60
 
-skip_all() {
-	for k in $kernels; do
-		for c in $checks; do echo "SKIP: $t/$k/$c: $1"; done
-	done
-	exit 0
-}
-fail_all() {
-	for k in $kernels; do
-		for c in $checks; do echo "FAIL: $t/$k/$c: $1"; done
-	done
-	exit 0
-}
+names=$(for k in $kernels; do for c in $checks; do printf "%s " "$k/$c"; done; done)
 
 command -v qemu-system-x86_64 >/dev/null 2>&1 ||
-	skip_all "qemu-system-x86_64 not installed (Debian qemu-system-x86)"
-[ -f "$charlie" ] || skip_all "no charlie binary at $charlie (run make)"
+	skip_all "qemu-system-x86_64 not installed (Debian qemu-system-x86)" $names
+[ -f "$charlie" ] || fail_all "no charlie binary at $charlie (run make)" $names
 kdir=$(scripts/fetch-kernel.sh cloud 2>/dev/null) ||
-	skip_all "cannot fetch Debian's cloud kernel (scripts/fetch-kernel.sh cloud)"
+	skip_all "cannot fetch Debian's cloud kernel (scripts/fetch-kernel.sh cloud)" $names
 bzimage=$(ls "$kdir"/boot/vmlinuz-* 2>/dev/null | head -1)
-[ -f "$bzimage" ] || fail_all "no boot/vmlinuz-* in $kdir"
+[ -f "$bzimage" ] || fail_all "no boot/vmlinuz-* in $kdir" $names
 
 out="$CHARLIE_BUILD/testhost"
 mkdir -p "$out"
@@ -51,12 +38,12 @@ vmlinux="$out/l2-vmlinux-$(sha256sum "$bzimage" | cut -c1-12)"
 if [ ! -f "$vmlinux" ]; then
 	rm -f "$out"/l2-vmlinux-*
 	scripts/extract-vmlinux.sh "$bzimage" "$vmlinux" ||
-		fail_all "scripts/extract-vmlinux.sh $bzimage failed"
+		fail_all "scripts/extract-vmlinux.sh $bzimage failed" $names
 fi
 initrd="$CHARLIE_BUILD/tests/payloads/test-initrd.cpio"
 if [ ! -f "$initrd" ]; then
 	sh tests/payloads/build-initrd.sh "$initrd" ||
-		skip_all "cannot build the test initramfs (busybox-static, cpio)"
+		skip_all "cannot build the test initramfs (busybox-static, cpio)" $names
 fi
 
 tmp=$(mktemp -d)
@@ -91,14 +78,7 @@ grep '^testhost: \(L1\|timed\)' "$log" | sed 's/^/    /'
 # L1's kernel warnings during the run (e.g. MSRs the L2 guest touched that
 # L1's kvm does not know), for whoever debugs charlie.
 sed -n 's/^L1-KMSG /    L1 kernel: /p' "$log" | head -10
-case $rc in
-0) ;;
-124 | 125 | 126 | 127 | 4)
-	why=$(grep '^testhost: ' "$log" | tail -1)
-	tail -30 "$log" | sed 's/^/    /'
-	fail_all "test host failed (run.sh exit $rc): ${why#testhost: }"
-	;;
-esac
+testhost_verdict "$rc" "$log" $names
 
 for k in $kernels; do
 	sed -n "s/^L2-$k: //p" "$log" >"$tmp/$k"
@@ -107,22 +87,22 @@ for k in $kernels; do
 	bad=0
 
 	if grep -q '^CHARLIE-TEST-INIT-OK' "$tmp/$k"; then
-		echo "PASS: $t/$k/marker"
+		echo "PASS: $T/$k/marker"
 	else
 		bad=1
-		echo "FAIL: $t/$k/marker: no CHARLIE-TEST-INIT-OK from the guest"
+		echo "FAIL: $T/$k/marker: no CHARLIE-TEST-INIT-OK from the guest"
 	fi
 
 	sent=$(sed -n "s/^SENT-CMDLINE-$k=//p" "$log" | head -1)
 	got=$(sed -n 's/^KMSG \[[^]]*\] Command line: //p' "$tmp/$k" | head -1)
 	if [ -z "$got" ]; then
 		bad=1
-		echo "FAIL: $t/$k/cmdline: no \"Command line:\" line from the guest"
+		echo "FAIL: $T/$k/cmdline: no \"Command line:\" line from the guest"
 	elif [ "$got" = "$sent" ]; then
-		echo "PASS: $t/$k/cmdline"
+		echo "PASS: $T/$k/cmdline"
 	else
 		bad=1
-		echo "FAIL: $t/$k/cmdline: kernel saw '$got', charlie was given '$sent'"
+		echo "FAIL: $T/$k/cmdline: kernel saw '$got', charlie was given '$sent'"
 	fi
 
 	# BIOS-e820: [mem 0x0000000000100000-0x000000000fffffff] usable
@@ -136,30 +116,30 @@ for k in $kernels; do
 	hi=$((mem_mib * 1048576))
 	if [ "$n" -eq 0 ]; then
 		bad=1
-		echo "FAIL: $t/$k/e820: no usable BIOS-e820 lines from the guest"
+		echo "FAIL: $T/$k/e820: no usable BIOS-e820 lines from the guest"
 	elif [ "$total" -ge "$lo" ] && [ "$total" -le "$hi" ]; then
-		echo "PASS: $t/$k/e820"
+		echo "PASS: $T/$k/e820"
 	else
 		bad=1
-		echo "FAIL: $t/$k/e820: usable total $total bytes ($((total / 1048576)) MiB in $n ranges), want $((mem_mib - slack_mib))..$mem_mib MiB"
+		echo "FAIL: $T/$k/e820: usable total $total bytes ($((total / 1048576)) MiB in $n ranges), want $((mem_mib - slack_mib))..$mem_mib MiB"
 	fi
 
 	d=$(sed -n 's/^CLOCK-DELTA=\(-\{0,1\}[0-9][0-9]*\)$/\1/p' "$tmp/$k" | head -1)
 	if [ -z "$d" ]; then
 		bad=1
-		echo "FAIL: $t/$k/clock: no CLOCK-DELTA from the guest"
+		echo "FAIL: $T/$k/clock: no CLOCK-DELTA from the guest"
 	elif [ "${d#-}" -le "$clock_max" ]; then
-		echo "PASS: $t/$k/clock"
+		echo "PASS: $T/$k/clock"
 	else
 		bad=1
-		echo "FAIL: $t/$k/clock: guest clock is ${d}s off the host's (limit ${clock_max}s)"
+		echo "FAIL: $T/$k/clock: guest clock is ${d}s off the host's (limit ${clock_max}s)"
 	fi
 
 	if [ "$crc" = 0 ]; then
-		echo "PASS: $t/$k/exit"
+		echo "PASS: $T/$k/exit"
 	else
 		bad=1
-		echo "FAIL: $t/$k/exit: charlie exited ${crc:-(no exit code; L1 stopped first)}"
+		echo "FAIL: $T/$k/exit: charlie exited ${crc:-(no exit code; L1 stopped first)}"
 	fi
 
 	if [ "$bad" -ne 0 ]; then

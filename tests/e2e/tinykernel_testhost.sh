@@ -8,27 +8,19 @@
 #   fninit.elf            -> exit 0 and "survived fninit" (real KVM runs x87;
 #                            the contrast to pvm_crash)
 set -u
-t=tinykernel_testhost
-root=${CHARLIE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${CHARLIE_BUILD:-build}
-case $build in /*) ;; *) build=$root/$build ;; esac
-charlie=${CHARLIE:-$build/charlie}
-kdir=$build/tests/kernels
-runsh=$root/testhost/run.sh
+. "$(dirname "$0")/lib.sh"
+charlie=$CHARLIE
+kdir=$CHARLIE_BUILD/tests/kernels
+runsh=$CHARLIE_ROOT/testhost/run.sh
 kernels="triple marker hello fninit"
+names="triple marker-timeline hello fninit-real-kvm"
 
-if [ ! -f "$runsh" ]; then
-	echo "SKIP: $t: testhost/run.sh is missing"
-	exit 0
-fi
-command -v "${QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 || {
-	echo "SKIP: $t: ${QEMU:-qemu-system-x86_64} not found"
-	exit 0
-}
-[ -f "$charlie" ] || { echo "FAIL: $t: $charlie missing (make)"; exit 0; }
+command -v "${QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 ||
+	skip_all "${QEMU:-qemu-system-x86_64} not installed (Debian qemu-system-x86)" $names
+[ -f "$charlie" ] || fail_all "$charlie missing (make)" $names
 adds=
 for k in $kernels; do
-	[ -f "$kdir/$k.elf" ] || { echo "FAIL: $t: $kdir/$k.elf missing (make tiny-kernels)"; exit 0; }
+	[ -f "$kdir/$k.elf" ] || fail_all "$kdir/$k.elf missing (make tiny-kernels)" $names
 	adds="$adds --add $kdir/$k.elf:/tk/$k.elf"
 done
 
@@ -59,17 +51,7 @@ s=$(date +%s)
 trc=$?
 echo "    test host: exit $trc after $(($(date +%s) - s)) s"
 sed 's/^/    testhost| /' "$tmp/host.err"
-case $trc in
-0) ;;
-4) echo "SKIP: $t: the test host's initramfs could not be built: $(tail -1 "$tmp/host.err")"; exit 0 ;;
-125) echo "SKIP: $t: the test host's L1 has no /dev/kvm: $(tail -1 "$tmp/host.err")"; exit 0 ;;
-127) echo "SKIP: $t: QEMU cannot run: $(tail -1 "$tmp/host.err")"; exit 0 ;;
-*)
-	echo "FAIL: $t: testhost/run.sh exited $trc; last console lines:"
-	tr -d '\r' <"$tmp/console" | tail -15 | sed 's/^/    | /'
-	exit 0
-	;;
-esac
+testhost_verdict "$trc" "$tmp/host.err" $names
 tr -d '\r' <"$tmp/console" >"$tmp/c"
 
 for k in $kernels; do
@@ -94,7 +76,7 @@ grep -Eq "$hexbytes" "$tmp/triple.err" || why="$why; no instruction bytes (hex) 
 grep -Eq 'RIP: 0x0*fff0 .*CS 0xf000' "$tmp/triple.err" &&
 	why="$why (the report shows the reset vector, RIP fff0 CS f000: on SVM the vCPU is already reset after KVM_EXIT_SHUTDOWN; the RIP of the last exit to userspace would still say where the guest was)"
 grep -q 'about to triple fault' "$tmp/triple.out" || why="$why; the guest's line is not on stdout"
-if [ -z "$why" ]; then echo "PASS: $t/triple"; else echo "FAIL: $t/triple: ${why#; }"; fi
+if [ -z "$why" ]; then echo "PASS: $T/triple"; else echo "FAIL: $T/triple: ${why#; }"; fi
 grep -Eqi '0f[[:space:]]+0b' "$tmp/triple.err" &&
 	echo "    note: the report shows ud2's bytes (0f 0b)"
 
@@ -106,19 +88,19 @@ grep -q 'marker written' "$tmp/marker.out" || why="$why; 'marker written' not on
 grep -Eiq 'boot marker[^0-9(]*[0-9]+(\.[0-9]+)?' "$tmp/marker.err" "$tmp/marker.out" ||
 	why="$why; no 'boot marker' phase with a time in the timeline"
 if [ -z "$why" ]; then
-	echo "PASS: $t/marker-timeline: $(grep -hi 'boot marker' "$tmp/marker.err" "$tmp/marker.out" | head -1 | sed 's/^[[:space:]]*//')"
+	echo "PASS: $T/marker-timeline: $(grep -hi 'boot marker' "$tmp/marker.err" "$tmp/marker.out" | head -1 | sed 's/^[[:space:]]*//')"
 else
-	echo "FAIL: $t/marker-timeline: ${why#; }"
+	echo "FAIL: $T/marker-timeline: ${why#; }"
 fi
 
 # hello.elf
 why=
 [ "$rc_hello" = 0 ] || why="$why; exit code '$rc_hello', want 0"
 grep -qx 'hello from tiny kernel' "$tmp/hello.out" || why="$why; 'hello from tiny kernel' not on stdout"
-if [ -z "$why" ]; then echo "PASS: $t/hello"; else echo "FAIL: $t/hello: ${why#; }"; fi
+if [ -z "$why" ]; then echo "PASS: $T/hello"; else echo "FAIL: $T/hello: ${why#; }"; fi
 
 # fninit.elf on real KVM
 why=
 [ "$rc_fninit" = 0 ] || why="$why; exit code '$rc_fninit', want 0"
 grep -q 'survived fninit' "$tmp/fninit.out" || why="$why; 'survived fninit' not on stdout"
-if [ -z "$why" ]; then echo "PASS: $t/fninit-real-kvm"; else echo "FAIL: $t/fninit-real-kvm: ${why#; }"; fi
+if [ -z "$why" ]; then echo "PASS: $T/fninit-real-kvm"; else echo "FAIL: $T/fninit-real-kvm: ${why#; }"; fi

@@ -13,8 +13,8 @@ static uint8_t low[4096], high[4096];
 static void setup_gm(struct gm *gm)
 {
 	struct gm_region r[2] = {
-		{ .gpa = 0, .size = sizeof(low), .host = low },
-		{ .gpa = 0x100000000ull, .size = sizeof(high), .host = high },
+		{.gpa = 0, .size = sizeof(low), .host = low},
+		{.gpa = 0x100000000ull, .size = sizeof(high), .host = high},
 	};
 	gm_init_from(gm, r, 2);
 }
@@ -35,9 +35,9 @@ static void outside_rejected(void **state)
 	struct gm gm;
 
 	setup_gm(&gm);
-	assert_null(gm_ptr(&gm, 4096, 1));     /* just past the end */
-	assert_null(gm_ptr(&gm, 4095, 2));     /* straddles the end */
-	assert_null(gm_ptr(&gm, 0, 0));	       /* empty range */
+	assert_null(gm_ptr(&gm, 4096, 1));	     /* just past the end */
+	assert_null(gm_ptr(&gm, 4095, 2));	     /* straddles the end */
+	assert_null(gm_ptr(&gm, 0, 0));		     /* empty range */
 	assert_null(gm_ptr(&gm, 0xfff, UINT64_MAX)); /* len overflow */
 	assert_null(gm_ptr(&gm, UINT64_MAX, 1));
 	assert_null(gm_ptr(&gm, 0x100000000ull - 1, 2)); /* gap */

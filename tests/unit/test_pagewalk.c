@@ -21,7 +21,7 @@ static void put64(uint64_t gpa, uint64_t v)
 
 static int setup(void **state)
 {
-	struct gm_region r = { .gpa = 0, .size = sizeof(ram), .host = ram };
+	struct gm_region r = {.gpa = 0, .size = sizeof(ram), .host = ram};
 
 	memset(ram, 0, sizeof(ram));
 	gm_init_from(&gm, &r, 1);
@@ -56,7 +56,8 @@ static void four_level_4k_2m_1g(void **state)
 	struct kvm_sregs s = long_mode(0x1000);
 	uint64_t gpa;
 
-	/* PML4[511] -> PDPT 0x2000; PDPT[510] -> PD 0x3000; PD[0] -> PT 0x4000 */
+	/* PML4[511] -> PDPT 0x2000; PDPT[510] -> PD 0x3000; PD[0] -> PT 0x4000
+	 */
 	put64(0x1000 + 511 * 8, 0x2000 | 3);
 	put64(0x2000 + 510 * 8, 0x3000 | 3);
 	put64(0x3000 + 0 * 8, 0x4000 | 3);

@@ -18,14 +18,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#define CR0_PE 0x1ull
-#define CR0_ET 0x10ull
-#define CR0_PG 0x80000000ull
-#define CR4_PAE 0x20ull
+#define CR0_PE	 0x1ull
+#define CR0_ET	 0x10ull
+#define CR0_PG	 0x80000000ull
+#define CR4_PAE	 0x20ull
 #define EFER_LME 0x100ull
 #define EFER_LMA 0x400ull
 
-#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_MISC_ENABLE	0x1a0
 #define MISC_ENABLE_FAST_STRING 0x1ull
 
 /* GDT: null, 32-bit code (0x08), 64-bit code (0x10), data (0x18). */
@@ -78,7 +78,8 @@ static struct kvm_segment seg(uint16_t sel, uint8_t type, bool l, bool db)
 
 static int set_msrs(struct vcpu *v)
 {
-	/* header and entries in one buffer: kvm_msrs ends in a flexible array */
+	/* header and entries in one buffer: kvm_msrs ends in a flexible array
+	 */
 	union {
 		struct kvm_msrs hdr;
 		uint8_t raw[sizeof(struct kvm_msrs) +

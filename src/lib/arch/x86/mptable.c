@@ -12,9 +12,9 @@
 #include <string.h>
 
 #define APIC_VERSION 0x14
-#define IOAPIC_ADDR 0xfec00000u
-#define LAPIC_ADDR 0xfee00000u
-#define ISA_IRQS 16
+#define IOAPIC_ADDR  0xfec00000u
+#define LAPIC_ADDR   0xfee00000u
+#define ISA_IRQS     16
 
 struct __attribute__((packed)) mpf {
 	char sig[4];
@@ -91,13 +91,13 @@ int x86_write_mptable(struct vm *vm)
 			.apicid = (uint8_t)i,
 			.apicver = APIC_VERSION,
 			.cpuflag = (uint8_t)(1 | (i == 0 ? 2 : 0)),
-			.cpufeature = 0x600, /* family 6 */
+			.cpufeature = 0x600,  /* family 6 */
 			.featureflag = 0x201, /* FPU, APIC */
 		};
 		memcpy(p, &c, sizeof(c));
 		p += sizeof(c);
 	}
-	struct mpc_bus bus = { .type = 1, .busid = 0 };
+	struct mpc_bus bus = {.type = 1, .busid = 0};
 	memcpy(bus.bustype, "ISA   ", 6);
 	memcpy(p, &bus, sizeof(bus));
 	p += sizeof(bus);
@@ -112,7 +112,7 @@ int x86_write_mptable(struct vm *vm)
 	p += sizeof(io);
 	for (uint8_t irq = 0; irq < ISA_IRQS; irq++) {
 		struct mpc_intsrc s = {
-			.type = 3, /* I/O interrupt */
+			.type = 3,    /* I/O interrupt */
 			.irqtype = 0, /* INT */
 			.irqflag = 0, /* conforms to the bus: edge, high */
 			.srcbus = 0,
