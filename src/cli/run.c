@@ -53,7 +53,7 @@ static void fatal_signal(int sig)
 static void tty_raw(void)
 {
 	struct termios t;
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE };
+	static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
 
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio) < 0)
 		return;
@@ -171,13 +171,13 @@ static void print_timeline(const struct run_ctx *c,
 		const char *name;
 		uint64_t v;
 	} rows[] = {
-		{ "config validated", t->validated },
-		{ "memory mapped", t->memory_mapped },
-		{ "kernel loaded", t->kernel_loaded },
-		{ "first vCPU entry", t->first_vcpu_entry },
-		{ "first console byte", t->first_console_byte },
-		{ "boot marker", t->boot_marker },
-		{ "stopped", t->stopped },
+		{"config validated", t->validated},
+		{"memory mapped", t->memory_mapped},
+		{"kernel loaded", t->kernel_loaded},
+		{"first vCPU entry", t->first_vcpu_entry},
+		{"first console byte", t->first_console_byte},
+		{"boot marker", t->boot_marker},
+		{"stopped", t->stopped},
 	};
 	uint64_t prev = c->t0;
 
@@ -185,7 +185,8 @@ static void print_timeline(const struct run_ctx *c,
 			"previous phase):\r\n");
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		if (!rows[i].v) {
-			fprintf(stderr, "[host]   %-20s        -  (not reached)%s\r\n",
+			fprintf(stderr,
+				"[host]   %-20s        -  (not reached)%s\r\n",
 				rows[i].name,
 				i == 5 ? " — the guest never wrote 0x7b to "
 					 "port 0x4f0"
@@ -200,7 +201,8 @@ static void print_timeline(const struct run_ctx *c,
 				(double)(rows[i].v - prev) / 1e6);
 			prev = rows[i].v;
 		} else {
-			fprintf(stderr, "[host]   %-20s %9.3f\r\n", rows[i].name,
+			fprintf(stderr, "[host]   %-20s %9.3f\r\n",
+				rows[i].name,
 				(double)(rows[i].v - c->t0) / 1e6);
 		}
 	}
@@ -209,17 +211,22 @@ static void print_timeline(const struct run_ctx *c,
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: charlie run --kernel PATH [--initrd PATH] [--cmdline STR]\n"
+		"usage: charlie run --kernel PATH [--initrd PATH] [--cmdline "
+		"STR]\n"
 		"                   [--cpus N] [--memory SIZE] [--timeline]\n"
 		"                   [--stop-timeout SECS] [--verbose]\n"
 		"  --kernel PATH      bzImage or ELF vmlinux with a PVH note\n"
-		"  --initrd PATH      initial ramdisk (cpio, may be compressed)\n"
-		"  --cmdline STR      kernel command line (default: console=ttyS0)\n"
+		"  --initrd PATH      initial ramdisk (cpio, may be "
+		"compressed)\n"
+		"  --cmdline STR      kernel command line (default: "
+		"console=ttyS0)\n"
 		"  --cpus N           vCPUs (default 1, max %d)\n"
 		"  --memory SIZE      guest RAM, e.g. 256M, 1G (default 256M)\n"
 		"  --timeline         at exit, print how long each phase took\n"
-		"  --stop-timeout S   grace period after the power button (default 6)\n"
-		"  --verbose          also print debug lines (unhandled ports, ...)\n",
+		"  --stop-timeout S   grace period after the power button "
+		"(default 6)\n"
+		"  --verbose          also print debug lines (unhandled ports, "
+		"...)\n",
 		CHARLIE_MAX_CPUS);
 }
 
@@ -234,25 +241,25 @@ static int bad_usage(const char *fmt, const char *arg)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "initrd", required_argument, NULL, 'i' },
-		{ "cmdline", required_argument, NULL, 'c' },
-		{ "cpus", required_argument, NULL, 'p' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "timeline", no_argument, NULL, 't' },
-		{ "stop-timeout", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"kernel", required_argument, NULL, 'k'},
+		{"initrd", required_argument, NULL, 'i'},
+		{"cmdline", required_argument, NULL, 'c'},
+		{"cpus", required_argument, NULL, 'p'},
+		{"memory", required_argument, NULL, 'm'},
+		{"timeline", no_argument, NULL, 't'},
+		{"stop-timeout", required_argument, NULL, 's'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	struct run_ctx ctx = { .t0 = now_ns(), .done_fd = -1 };
+	struct run_ctx ctx = {.t0 = now_ns(), .done_fd = -1};
 	struct charlie_callbacks cb = {
 		.opaque = &ctx,
 		.log = on_log,
 		.guest_stopped = on_stopped,
 	};
 	struct charlie_config cfg;
-	struct charlie_error err = { 0 };
+	struct charlie_error err = {0};
 	struct charlie_stop_info *info = NULL;
 	struct charlie_vm *vm = NULL;
 	struct charlie_timeline tl;
@@ -303,9 +310,10 @@ int cmd_run(int argc, char **argv)
 			stop_timeout = strtol(optarg, &end, 10);
 			if (errno || *end || stop_timeout < 0 ||
 			    stop_timeout > 3600)
-				return bad_usage("--stop-timeout: '%s' is not "
-						 "a number of seconds (0..3600)",
-						 optarg);
+				return bad_usage(
+					"--stop-timeout: '%s' is not "
+					"a number of seconds (0..3600)",
+					optarg);
 			break;
 		case 'v':
 			ctx.verbose = true;
@@ -348,7 +356,8 @@ int cmd_run(int argc, char **argv)
 			     : CHARLIE_EXIT_CONFIG;
 		goto out;
 	}
-	fprintf(stderr, "[host] starting VM (cpu=%u, mem=%lluMiB, kernel=%s%s%s)\n",
+	fprintf(stderr,
+		"[host] starting VM (cpu=%u, mem=%lluMiB, kernel=%s%s%s)\n",
 		cfg.cpus, (unsigned long long)(cfg.memory >> 20),
 		base_name(cfg.kernel), cfg.initrd ? ", initrd=" : "",
 		cfg.initrd ? base_name(cfg.initrd) : "");
@@ -366,8 +375,8 @@ int cmd_run(int argc, char **argv)
 
 	for (;;) {
 		struct pollfd p[2] = {
-			{ .fd = ctx.done_fd, .events = POLLIN },
-			{ .fd = sfd, .events = POLLIN },
+			{.fd = ctx.done_fd, .events = POLLIN},
+			{.fd = sfd, .events = POLLIN},
 		};
 		int timeout = -1;
 
@@ -385,8 +394,9 @@ int cmd_run(int argc, char **argv)
 		if (p[0].revents & POLLIN)
 			break;
 		if (r == 0 && deadline && !forcing) {
-			fprintf(stderr, "[host] guest did not stop within %lds; "
-					"stopping it by force\r\n",
+			fprintf(stderr,
+				"[host] guest did not stop within %lds; "
+				"stopping it by force\r\n",
 				stop_timeout);
 			forcing = true;
 			deadline = 0;
@@ -401,23 +411,26 @@ int cmd_run(int argc, char **argv)
 			if (forcing)
 				continue;
 			if (pressed) {
-				fprintf(stderr, "[host] second signal: stopping "
-						"the VM by force\r\n");
+				fprintf(stderr,
+					"[host] second signal: stopping "
+					"the VM by force\r\n");
 				forcing = true;
 				charlie_vm_stop(vm);
 				continue;
 			}
 			pressed = true;
 			if (charlie_vm_request_stop(vm) == 0) {
-				fprintf(stderr, "\r\n[host] requesting graceful "
-						"shutdown (ACPI power "
-						"button)...\r\n");
-				deadline = now_ns() +
-					   (uint64_t)stop_timeout * 1000000000ull;
+				fprintf(stderr,
+					"\r\n[host] requesting graceful "
+					"shutdown (ACPI power "
+					"button)...\r\n");
+				deadline = now_ns() + (uint64_t)stop_timeout *
+							      1000000000ull;
 			} else {
-				fprintf(stderr, "\r\n[host] %s: this VM has no "
-						"ACPI power button yet; stopping "
-						"it by force\r\n",
+				fprintf(stderr,
+					"\r\n[host] %s: this VM has no "
+					"ACPI power button yet; stopping "
+					"it by force\r\n",
 					strsignal((int)si.ssi_signo));
 				forcing = true;
 				charlie_vm_stop(vm);

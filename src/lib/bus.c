@@ -58,7 +58,7 @@ int bus_add(struct bus *b, uint64_t base, uint64_t len, const char *name,
 		b->cap = cap;
 	}
 	memmove(&b->w[i + 1], &b->w[i], (b->nr - i) * sizeof(*b->w));
-	b->w[i] = (struct bus_window){ base, len, name, ops, opaque };
+	b->w[i] = (struct bus_window){base, len, name, ops, opaque};
 	b->nr++;
 	return 0;
 }

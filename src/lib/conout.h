@@ -29,10 +29,10 @@ struct conout {
 	bool inited;
 	pthread_mutex_t lock;
 	enum conout_kind kind;
-	int fd;	      /* the fd written */
-	bool own_fd;  /* reopened: ours to close */
+	int fd;		/* the fd written */
+	bool own_fd;	/* reopened: ours to close */
 	int restore_fl; /* >= 0: O_NONBLOCK was set on a shared fd */
-	bool closed;  /* the reader went away (EPIPE) */
+	bool closed;	/* the reader went away (EPIPE) */
 	uint8_t *buf;
 	size_t head, len;
 	uint64_t dropped;

@@ -47,8 +47,8 @@ void host_free(struct host *h)
 	pthread_mutex_destroy(&h->warn_lock);
 }
 
-static int window_added(struct host *h, int ret, const char *bus,
-			uint64_t base, uint64_t len, const char *name)
+static int window_added(struct host *h, int ret, const char *bus, uint64_t base,
+			uint64_t len, const char *name)
 {
 	if (ret == -EEXIST)
 		host_logf(h, CHARLIE_LOG_ERROR,
@@ -59,15 +59,15 @@ static int window_added(struct host *h, int ret, const char *bus,
 	return ret;
 }
 
-int host_pio_add(struct host *h, uint16_t base, uint16_t len,
-		 const char *name, const struct bus_ops *ops, void *opaque)
+int host_pio_add(struct host *h, uint16_t base, uint16_t len, const char *name,
+		 const struct bus_ops *ops, void *opaque)
 {
 	return window_added(h, bus_add(&h->pio, base, len, name, ops, opaque),
 			    "I/O port", base, len, name);
 }
 
-int host_mmio_add(struct host *h, uint64_t base, uint64_t len,
-		  const char *name, const struct bus_ops *ops, void *opaque)
+int host_mmio_add(struct host *h, uint64_t base, uint64_t len, const char *name,
+		  const struct bus_ops *ops, void *opaque)
 {
 	return window_added(h, bus_add(&h->mmio, base, len, name, ops, opaque),
 			    "MMIO", base, len, name);
@@ -142,8 +142,8 @@ int host_cmdline_append(struct host *h, const char *s)
 	return 0;
 }
 
-static void vlogf(struct host *h, enum charlie_log_level lvl,
-		  const char *fmt, va_list ap, unsigned int suppressed)
+static void vlogf(struct host *h, enum charlie_log_level lvl, const char *fmt,
+		  va_list ap, unsigned int suppressed)
 {
 	char line[1024];
 	int n;
@@ -157,8 +157,7 @@ static void vlogf(struct host *h, enum charlie_log_level lvl,
 	h->ops->log(h, lvl, line);
 }
 
-void host_logf(struct host *h, enum charlie_log_level lvl, const char *fmt,
-	       ...)
+void host_logf(struct host *h, enum charlie_log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -21,9 +21,9 @@ struct gm;
 struct host;
 
 enum host_event {
-	HOST_EV_BOOT_MARKER,	   /* the guest wrote the boot marker */
+	HOST_EV_BOOT_MARKER,	  /* the guest wrote the boot marker */
 	HOST_EV_BUTTON_LISTENING, /* the guest enabled its power button */
-	HOST_EV_BUTTON_PRESSED,	   /* a held press was delivered */
+	HOST_EV_BUTTON_PRESSED,	  /* a held press was delivered */
 };
 
 struct host_ops {
@@ -48,8 +48,8 @@ struct host_ops {
 /* A device the guest should find through firmware tables (ACPI DSDT) or
  * the command line: filled by devices, read by the ACPI builder. */
 struct host_platdev {
-	char hid[9];	 /* "PNP0501", "LNRO0005" */
-	char name[5];	 /* AML name, 4 characters: "COM1", "VR00" */
+	char hid[9];  /* "PNP0501", "LNRO0005" */
+	char name[5]; /* AML name, 4 characters: "COM1", "VR00" */
 	unsigned int uid;
 	uint64_t mmio_base, mmio_len; /* 0 len: none */
 	uint16_t pio_base, pio_len;   /* 0 len: none */
@@ -99,10 +99,10 @@ void host_init(struct host *h, const struct host_ops *ops,
 	       struct loop *loop);
 void host_free(struct host *h);
 
-int host_pio_add(struct host *h, uint16_t base, uint16_t len,
-		 const char *name, const struct bus_ops *ops, void *opaque);
-int host_mmio_add(struct host *h, uint64_t base, uint64_t len,
-		  const char *name, const struct bus_ops *ops, void *opaque);
+int host_pio_add(struct host *h, uint16_t base, uint16_t len, const char *name,
+		 const struct bus_ops *ops, void *opaque);
+int host_mmio_add(struct host *h, uint64_t base, uint64_t len, const char *name,
+		  const struct bus_ops *ops, void *opaque);
 /* Dispatch from the vCPU exits; unhandled accesses read as all ones and
  * are logged once per address (debug level). */
 void host_pio(struct host *h, uint16_t port, bool is_write, uint8_t *data,
@@ -113,8 +113,8 @@ void host_mmio(struct host *h, uint64_t addr, bool is_write, uint8_t *data,
 int host_describe(struct host *h, const struct host_platdev *d);
 int host_cmdline_append(struct host *h, const char *s);
 
-void host_logf(struct host *h, enum charlie_log_level lvl, const char *fmt,
-	       ...) __attribute__((format(printf, 3, 4)));
+void host_logf(struct host *h, enum charlie_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* At most one line per `interval_ns` (the first always passes); lines
  * suppressed in between are counted and said with the next one. */
@@ -123,7 +123,10 @@ struct ratelimit {
 	unsigned int suppressed;
 	pthread_mutex_t lock;
 };
-#define RATELIMIT_INIT(ns) { .interval_ns = (ns), .lock = PTHREAD_MUTEX_INITIALIZER }
+#define RATELIMIT_INIT(ns)                                                     \
+	{                                                                      \
+		.interval_ns = (ns), .lock = PTHREAD_MUTEX_INITIALIZER         \
+	}
 void host_log_ratelimited(struct host *h, struct ratelimit *rl,
 			  enum charlie_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -44,7 +44,7 @@ struct loop_src *loop_add(struct loop *l, int fd, uint32_t events, loop_fn fn,
 			  void *opaque)
 {
 	struct loop_src *s = calloc(1, sizeof(*s));
-	struct epoll_event ev = { .events = events };
+	struct epoll_event ev = {.events = events};
 
 	if (!s)
 		return NULL;
@@ -64,7 +64,7 @@ struct loop_src *loop_add(struct loop *l, int fd, uint32_t events, loop_fn fn,
 
 int loop_mod(struct loop *l, struct loop_src *s, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = s };
+	struct epoll_event ev = {.events = events, .data.ptr = s};
 
 	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, s->fd, &ev) < 0 ? -errno : 0;
 }

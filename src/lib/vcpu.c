@@ -132,11 +132,12 @@ static void crash(struct vcpu *v, const char *what)
 	char *report = malloc(sizeof(((struct charlie_stop_info *)0)->report));
 	char summary[256];
 
-	snprintf(summary, sizeof(summary), "guest crashed: %s on vCPU %u",
-		 what, v->id);
+	snprintf(summary, sizeof(summary), "guest crashed: %s on vCPU %u", what,
+		 v->id);
 	if (report)
-		x86_crash_report(v->vm, v, what, report,
-				 sizeof(((struct charlie_stop_info *)0)->report));
+		x86_crash_report(
+			v->vm, v, what, report,
+			sizeof(((struct charlie_stop_info *)0)->report));
 	vm_request_end(v->vm, CHARLIE_STOP_CRASH, summary, report);
 	free(report);
 }
@@ -182,17 +183,18 @@ static bool handle_exit(struct vcpu *v)
 		crash(v, "triple fault (KVM_EXIT_SHUTDOWN)");
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR: {
-		int n = snprintf(what, sizeof(what),
-				 "KVM internal error: %s (KVM_EXIT_INTERNAL_ERROR, "
-				 "suberror %u",
-				 internal_suberror(r->internal.suberror),
-				 r->internal.suberror);
+		int n = snprintf(
+			what, sizeof(what),
+			"KVM internal error: %s (KVM_EXIT_INTERNAL_ERROR, "
+			"suberror %u",
+			internal_suberror(r->internal.suberror),
+			r->internal.suberror);
 		uint32_t nd = r->internal.ndata;
 
 		if (nd > 16)
 			nd = 16;
-		for (uint32_t i = 0; i < nd && n > 0 && (size_t)n < sizeof(what);
-		     i++)
+		for (uint32_t i = 0;
+		     i < nd && n > 0 && (size_t)n < sizeof(what); i++)
 			n += snprintf(what + n, sizeof(what) - (size_t)n,
 				      "%s0x%llx", i ? " " : ", data ",
 				      (unsigned long long)r->internal.data[i]);
@@ -202,11 +204,12 @@ static bool handle_exit(struct vcpu *v)
 		return false;
 	}
 	case KVM_EXIT_FAIL_ENTRY:
-		snprintf(what, sizeof(what),
-			 "VM entry failed (KVM_EXIT_FAIL_ENTRY, hardware reason "
-			 "0x%llx)",
-			 (unsigned long long)r->fail_entry
-				 .hardware_entry_failure_reason);
+		snprintf(
+			what, sizeof(what),
+			"VM entry failed (KVM_EXIT_FAIL_ENTRY, hardware reason "
+			"0x%llx)",
+			(unsigned long long)
+				r->fail_entry.hardware_entry_failure_reason);
 		crash(v, what);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -285,8 +288,9 @@ void *vcpu_thread(void *arg)
 					      "(kvm_pvm); it runs only guests "
 					      "built with CONFIG_PVM_GUEST"
 					    : "");
-			vm_request_end(vm, e == EFAULT ? CHARLIE_STOP_CRASH
-						       : CHARLIE_STOP_HOST_ERROR,
+			vm_request_end(vm,
+				       e == EFAULT ? CHARLIE_STOP_CRASH
+						   : CHARLIE_STOP_HOST_ERROR,
 				       what, report);
 			break;
 		}

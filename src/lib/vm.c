@@ -23,14 +23,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* Addresses KVM needs for Intel's real-mode helpers; unused RAM-less
- * space just below the 4 GiB BIOS area (as QEMU and kvmtool do). */
-#define KVM_IDENTITY_MAP_ADDR 0xfeffc000ull
-#define KVM_TSS_ADDR 0xfeffd000ull
-
-#define container_of(p, type, member) \
-	((type *)((char *)(p) - offsetof(type, member)))
-
 uint64_t vm_now_ns(void)
 {
 	return host_now_ns();
@@ -135,151 +127,6 @@ void charlie_vm_timeline(const struct charlie_vm *cvm,
 	/* every field is a uint64_t written once with vm_mark() */
 	for (size_t i = 0; i < sizeof(*t) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_SEQ_CST);
-}
-
-/* ---- host services (host.h) ---- */
-
-static struct vm *host_vm(struct host *h)
-{
-	return container_of(h, struct vm, host);
-}
-
-static void h_irq_line(struct host *h, unsigned int gsi, int level)
-{
-	struct vm *vm = host_vm(h);
-	struct kvm_irq_level l = { .irq = gsi, .level = (uint32_t)level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
-		vm_log(vm, CHARLIE_LOG_WARN, "KVM_IRQ_LINE %u failed: %s", gsi,
-		       strerror(errno));
-}
-
-static int h_irqfd(struct host *h, unsigned int gsi, int efd, bool assign)
-{
-	struct kvm_irqfd f = {
-		.fd = (uint32_t)efd,
-		.gsi = gsi,
-		.flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
-	};
-
-	return ioctl(host_vm(h)->vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
-}
-
-static int h_ioeventfd(struct host *h, uint64_t addr, unsigned int len,
-		       bool pio, int efd, bool assign)
-{
-	struct kvm_ioeventfd e = {
-		.addr = addr,
-		.len = len,
-		.fd = efd,
-		.flags = (pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
-			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
-	};
-
-	return ioctl(host_vm(h)->vm_fd, KVM_IOEVENTFD, &e) < 0 ? -errno : 0;
-}
-
-static void h_console_out(struct host *h, const uint8_t *buf, size_t len)
-{
-	struct vm *vm = host_vm(h);
-	bool warn = false;
-
-	vm_mark(vm, &vm->tl.first_console_byte);
-	if (conout_write(&vm->conout, buf, len)) {
-		pthread_mutex_lock(&vm->lock);
-		warn = !vm->conout_warned;
-		vm->conout_warned = true;
-		pthread_mutex_unlock(&vm->lock);
-	}
-	if (warn)
-		vm_log(vm, CHARLIE_LOG_WARN,
-		       "the guest console's output is not being read; "
-		       "dropping what does not fit (counted at the end)");
-	if (vm->cb.console)
-		vm->cb.console(vm->cb.opaque, buf, len);
-	pthread_mutex_lock(&vm->lock);
-	for (size_t i = 0; i < len; i++)
-		vm->con_tail[vm->con_len++ % CON_TAIL_SIZE] = (char)buf[i];
-	pthread_mutex_unlock(&vm->lock);
-}
-
-static void h_request_end(struct host *h, enum charlie_stop_reason reason,
-			  const char *summary)
-{
-	vm_request_end(host_vm(h), reason, summary, NULL);
-}
-
-static void h_event(struct host *h, enum host_event ev)
-{
-	struct vm *vm = host_vm(h);
-
-	if (ev == HOST_EV_BOOT_MARKER && !vm->tl.boot_marker) {
-		vm_mark(vm, &vm->tl.boot_marker);
-		vm_log(vm, CHARLIE_LOG_DEBUG, "guest wrote the boot marker");
-	}
-}
-
-static void h_log(struct host *h, enum charlie_log_level lvl, const char *line)
-{
-	struct vm *vm = host_vm(h);
-
-	if (vm->cb.log)
-		vm->cb.log(vm->cb.opaque, lvl, line);
-}
-
-static const struct host_ops vm_host_ops = {
-	.irq_line = h_irq_line,
-	.irqfd = h_irqfd,
-	.ioeventfd = h_ioeventfd,
-	.console_out = h_console_out,
-	.request_end = h_request_end,
-	.event = h_event,
-	.log = h_log,
-};
-
-void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines)
-{
-	char tmp[CON_TAIL_SIZE + 1];
-	size_t n, start, o = 0;
-	char *p, *line, *save;
-	int count = 0;
-
-	pthread_mutex_lock(&vm->lock);
-	n = vm->con_len < CON_TAIL_SIZE ? vm->con_len : CON_TAIL_SIZE;
-	start = vm->con_len - n;
-	for (size_t i = 0; i < n; i++)
-		tmp[i] = vm->con_tail[(start + i) % CON_TAIL_SIZE];
-	pthread_mutex_unlock(&vm->lock);
-	tmp[n] = 0;
-	buf[0] = 0;
-	/* find the start of the last `lines` non-empty lines */
-	p = tmp + n;
-	while (p > tmp && (p[-1] == '\n' || p[-1] == '\r'))
-		p--;
-	*p = 0;
-	while (p > tmp) {
-		p--;
-		if (*p == '\n' && ++count >= lines) {
-			p++;
-			break;
-		}
-	}
-	for (line = strtok_r(p, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		size_t l = strlen(line);
-		int w;
-
-		/* console lines carry \r and control bytes: keep it printable */
-		if (l && line[l - 1] == '\r')
-			line[--l] = 0;
-		for (size_t i = 0; i < l; i++)
-			if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
-				line[i] = '?';
-		w = snprintf(buf + o, size - o, "  | %s\n", line);
-		if (w < 0 || (size_t)w >= size - o)
-			break;
-		o += (size_t)w;
-	}
 }
 
 /* ---- ending ---- */
@@ -398,74 +245,6 @@ static void *loop_thread(void *arg)
 
 /* ---- creation ---- */
 
-static int open_kvm(struct vm *vm, struct charlie_error *err)
-{
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->kvm_fd < 0)
-		return err_set(err, CHARLIE_E_KVM, "kvm",
-			       "cannot open /dev/kvm: %s%s", strerror(errno),
-			       errno == EACCES
-				       ? " (add this user to the kvm group)"
-			       : errno == ENOENT
-				       ? " (no KVM: load kvm_intel or kvm_amd, "
-					 "or enable virtualization)"
-				       : "");
-	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
-		return err_set(err, CHARLIE_E_KVM, "kvm",
-			       "/dev/kvm speaks an unexpected API version");
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
-		return err_set(err, CHARLIE_E_KVM, "kvm",
-			       "/dev/kvm lacks KVM_CAP_IMMEDIATE_EXIT (Linux "
-			       "4.11+ needed)");
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->vm_fd < 0)
-		return err_set(err, CHARLIE_E_KVM, "kvm",
-			       "KVM_CREATE_VM failed: %s", strerror(errno));
-	return 0;
-}
-
-static int setup_memory(struct vm *vm, struct charlie_error *err)
-{
-	int ret = gm_init(&vm->gm, vm->cfg.memory);
-
-	if (ret)
-		return err_set(err, CHARLIE_E_HOST, "memory",
-			       "memory: cannot map %llu MiB: %s",
-			       (unsigned long long)(vm->cfg.memory >> 20),
-			       strerror(-ret));
-	for (unsigned int i = 0; i < vm->gm.nr; i++) {
-		struct kvm_userspace_memory_region r = {
-			.slot = i,
-			.guest_phys_addr = vm->gm.r[i].gpa,
-			.memory_size = vm->gm.r[i].size,
-			.userspace_addr = (uintptr_t)vm->gm.r[i].host,
-		};
-		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-			return err_set(err, CHARLIE_E_KVM, "memory",
-				       "KVM_SET_USER_MEMORY_REGION failed: %s",
-				       strerror(errno));
-	}
-	return 0;
-}
-
-static int setup_irqchip(struct vm *vm, struct charlie_error *err)
-{
-	struct kvm_pit_config pit = { .flags = 0 };
-	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
-
-	/* Intel-only helpers; AMD and PVM may refuse, which is fine. */
-	ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident);
-	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return err_set(err, CHARLIE_E_KVM, "kvm",
-			       "KVM_CREATE_IRQCHIP failed: %s",
-			       strerror(errno));
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return err_set(err, CHARLIE_E_KVM, "kvm",
-			       "KVM_CREATE_PIT2 failed: %s", strerror(errno));
-	return 0;
-}
-
 static int setup_loop(struct vm *vm, struct charlie_error *err)
 {
 	int ret = loop_init(&vm->loop);
@@ -475,8 +254,8 @@ static int setup_loop(struct vm *vm, struct charlie_error *err)
 		ret = vm->wake_fd < 0 ? -errno : 0;
 	}
 	if (!ret) {
-		vm->wake_src = loop_add(&vm->loop, vm->wake_fd, EPOLLIN,
-					on_wake, vm);
+		vm->wake_src =
+			loop_add(&vm->loop, vm->wake_fd, EPOLLIN, on_wake, vm);
 		ret = vm->wake_src ? 0 : -errno;
 	}
 	if (ret)
@@ -536,67 +315,6 @@ static int create_devices(struct vm *vm, struct charlie_error *err)
 	return 0;
 }
 
-static int check_kernel(struct vm *vm, struct kernel_image *img,
-			struct charlie_error *err)
-{
-	uint64_t initrd_size;
-	int ret;
-
-	ret = config_check_basic(&vm->cfg, &initrd_size, err);
-	if (ret)
-		return ret;
-	ret = kernel_read_file(vm->kernel_path, img, err);
-	if (ret)
-		return ret;
-	ret = kernel_probe(img, &vm->krep);
-	if (ret) {
-		*err = vm->krep.err;
-		return ret;
-	}
-	ret = kernel_check_fit(&vm->krep, vm->kernel_path, vm->cfg.memory,
-			       vm->cmdline ? strlen(vm->cmdline) : 0,
-			       initrd_size, err);
-	if (!ret)
-		vm_mark(vm, &vm->tl.validated);
-	return ret;
-}
-
-/* The command line the kernel gets: the user's, then what devices add. */
-static char *full_cmdline(struct vm *vm)
-{
-	const char *u = vm->cmdline ? vm->cmdline : "";
-	const char *x = vm->host.cmdline_extra;
-	char *s;
-
-	if (!x)
-		return strdup(u);
-	if (asprintf(&s, "%s%s%s", u, *u ? " " : "", x) < 0)
-		return NULL;
-	return s;
-}
-
-static int load_kernel(struct vm *vm, const struct kernel_image *img,
-		       struct charlie_error *err)
-{
-	struct kernel_image initrd = { 0 };
-	char *cmdline = full_cmdline(vm);
-	int ret;
-
-	if (!cmdline)
-		return err_set(err, CHARLIE_E_HOST, "", "out of memory");
-	ret = kernel_check_fit(&vm->krep, vm->kernel_path, vm->cfg.memory,
-			       strlen(cmdline), 0, err);
-	if (!ret && vm->initrd_path)
-		ret = kernel_read_file(vm->initrd_path, &initrd, err);
-	if (!ret)
-		ret = kernel_load(&vm->gm, img, &vm->krep, cmdline,
-				  vm->initrd_path ? &initrd : NULL, &vm->entry,
-				  err);
-	kernel_image_free(&initrd);
-	free(cmdline);
-	return ret;
-}
-
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -606,7 +324,7 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		      const struct charlie_callbacks *cb,
 		      struct charlie_vm **out, struct charlie_error *err)
 {
-	struct kernel_image img = { 0 };
+	struct kernel_image img = {0};
 	struct charlie_error dummy;
 	pthread_mutexattr_t ma;
 	struct vm *vm;
@@ -640,7 +358,7 @@ int charlie_vm_create(const struct charlie_config *cfg,
 	host_init(&vm->host, &vm_host_ops, &vm->cfg, &vm->gm, &vm->loop);
 
 	/* Checks first: nothing is opened for a bad configuration. */
-	ret = check_kernel(vm, &img, err);
+	ret = vm_check_kernel(vm, &img, err);
 	if (ret)
 		goto fail;
 	if (vm->is_pvm)
@@ -648,19 +366,19 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		       "this /dev/kvm is PVM (module kvm_pvm): stock kernels "
 		       "run thousands of times slower here and may not boot "
 		       "(only CONFIG_PVM_GUEST kernels run reliably)");
-	ret = open_kvm(vm, err);
+	ret = vm_open_kvm(vm, err);
 	if (!ret)
-		ret = setup_memory(vm, err);
+		ret = vm_setup_memory(vm, err);
 	if (ret)
 		goto fail;
 	vm_mark(vm, &vm->tl.memory_mapped);
-	ret = setup_irqchip(vm, err);
+	ret = vm_setup_irqchip(vm, err);
 	if (!ret)
 		ret = setup_loop(vm, err);
 	if (!ret)
 		ret = create_devices(vm, err);
 	if (!ret)
-		ret = load_kernel(vm, &img, err);
+		ret = vm_load_kernel(vm, &img, err);
 	kernel_image_free(&img);
 	if (ret)
 		goto fail;

@@ -102,6 +102,19 @@ void vm_request_end(struct vm *vm, enum charlie_stop_reason reason,
 void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines);
 void vm_mark(struct vm *vm, uint64_t *slot);
 
+/* vm_host.c: the host services devices get */
+extern const struct host_ops vm_host_ops;
+/* vm_kvm.c */
+int vm_open_kvm(struct vm *vm, struct charlie_error *err);
+int vm_setup_memory(struct vm *vm, struct charlie_error *err);
+int vm_setup_irqchip(struct vm *vm, struct charlie_error *err);
+/* vm_boot.c: checks the kernel (before anything is opened), then loads
+ * it with the command line devices extended. */
+int vm_check_kernel(struct vm *vm, struct kernel_image *img,
+		    struct charlie_error *err);
+int vm_load_kernel(struct vm *vm, const struct kernel_image *img,
+		   struct charlie_error *err);
+
 /* vcpu.c */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id,
 		struct charlie_error *err);

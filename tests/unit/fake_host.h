@@ -18,7 +18,7 @@ struct fake_host {
 	struct host h; /* first: the ops cast back */
 	struct charlie_config cfg;
 	struct loop loop;
-	int irq[32];	      /* current level per GSI */
+	int irq[32];		    /* current level per GSI */
 	unsigned int irq_edges[32]; /* 0 -> 1 transitions */
 	char console[4096];
 	size_t console_len;

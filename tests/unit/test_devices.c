@@ -27,7 +27,7 @@ struct platform {
 static struct platform *platform_new(void)
 {
 	struct platform *p = calloc(1, sizeof(*p));
-	struct charlie_error err = { 0 };
+	struct charlie_error err = {0};
 
 	p->f = fake_host_new();
 	for (unsigned int i = 0; i < device_table_len; i++) {
@@ -65,7 +65,7 @@ static int teardown(void **state)
 
 static uint8_t in8(struct platform *p, uint16_t port)
 {
-	uint8_t v[4] = { 0 };
+	uint8_t v[4] = {0};
 
 	host_pio(&p->f->h, port, false, v, 1);
 	return v[0];
@@ -135,8 +135,8 @@ static void uart_loopback_like_linux_autoconfig(void **state)
 
 	out8(p, b + 4, 0x10 | 0x0a); /* MCR: LOOP | RTS | OUT2 */
 	assert_int_equal(in8(p, b + 6) & 0xf0, 0x90); /* CTS | DCD */
-	out8(p, b, 'x');		       /* loops back into RBR */
-	assert_true(in8(p, b + 5) & 0x01);	       /* LSR.DR */
+	out8(p, b, 'x');			      /* loops back into RBR */
+	assert_true(in8(p, b + 5) & 0x01);	      /* LSR.DR */
 	assert_int_equal(in8(p, b), 'x');
 	assert_false(in8(p, b + 5) & 0x01);
 	assert_int_equal(p->f->console_len, 0); /* looped, not sent */
@@ -171,11 +171,11 @@ static void uart_rx_from_console_input(void **state)
 {
 	struct platform *p = *state;
 	const struct uart_param *u = console_uart();
-	const uint8_t in[2] = { 'a', 'b' };
+	const uint8_t in[2] = {'a', 'b'};
 
 	p->f->h.console_in(p->f->h.console_in_opaque, in, 2);
 	assert_int_equal(p->f->irq[u->irq], 0); /* RDI not enabled */
-	out8(p, u->base + 1, 0x01);		 /* IER.RDI */
+	out8(p, u->base + 1, 0x01);		/* IER.RDI */
 	assert_int_equal(p->f->irq[u->irq], 1);
 	assert_int_equal(in8(p, u->base + 2) & 0x0f, 0x04);
 	assert_int_equal(in8(p, u->base), 'a');
@@ -232,9 +232,8 @@ static void second_uart_beside_the_first(void **state)
 {
 	struct platform *p = *state;
 	static const struct uart_param com2 = {
-		.base = 0x2f8, .irq = 3, .name = "COM2", .console = false
-	};
-	struct charlie_error err = { 0 };
+		.base = 0x2f8, .irq = 3, .name = "COM2", .console = false};
+	struct charlie_error err = {0};
 	void *s = NULL;
 
 	assert_int_equal(uart8250_ops.create(&p->f->h, &com2, 0, &s, &err), 0);
@@ -252,12 +251,12 @@ static void second_uart_beside_the_first(void **state)
 static void same_window_twice_is_refused(void **state)
 {
 	struct platform *p = *state;
-	struct charlie_error err = { 0 };
+	struct charlie_error err = {0};
 	void *s = NULL;
 
-	assert_int_equal(uart8250_ops.create(&p->f->h, console_uart(), 1, &s,
-					     &err),
-			 -EEXIST);
+	assert_int_equal(
+		uart8250_ops.create(&p->f->h, console_uart(), 1, &s, &err),
+		-EEXIST);
 	uart8250_ops.destroy(s);
 }
 
@@ -304,8 +303,8 @@ static void cmos_status_registers(void **state)
 	struct platform *p = *state;
 
 	out8(p, 0x70, 0x0a);
-	assert_false(in8(p, 0x71) & 0x80); /* never update-in-progress */
-	out8(p, 0x70, 0x8d);		   /* NMI-disable bit is ignored */
+	assert_false(in8(p, 0x71) & 0x80);    /* never update-in-progress */
+	out8(p, 0x70, 0x8d);		      /* NMI-disable bit is ignored */
 	assert_int_equal(in8(p, 0x71), 0x80); /* valid RAM and time */
 }
 
@@ -365,7 +364,7 @@ static void i8042_interrupt_follows_output_buffer(void **state)
 static void unhandled_ports_float_high(void **state)
 {
 	struct platform *p = *state;
-	uint8_t v[4] = { 0 };
+	uint8_t v[4] = {0};
 
 	host_pio(&p->f->h, 0xcfc, false, v, 4); /* no PCI */
 	assert_int_equal(v[0] & v[1] & v[2] & v[3], 0xff);
@@ -424,7 +423,7 @@ static void mptable_is_well_formed(void **state)
 {
 	static uint8_t ram[1 << 20];
 	struct vm *vm = calloc(1, sizeof(*vm));
-	struct gm_region r = { .gpa = 0, .size = sizeof(ram), .host = ram };
+	struct gm_region r = {.gpa = 0, .size = sizeof(ram), .host = ram};
 	const uint8_t *mpf = ram + X86_MPTABLE_ADDR, *h;
 	uint32_t physptr;
 	uint16_t len, count;

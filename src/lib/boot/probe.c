@@ -211,9 +211,10 @@ int kp_copy_initrd(const struct gm *gm, const char *path,
 	uint8_t *p = gm_ptr(gm, rd_addr, initrd->len);
 
 	if (!p)
-		return err_set(err, CHARLIE_E_KERNEL_INITRD_ADDR, "initrd",
-			       "kernel %s: initrd at 0x%llx is outside guest RAM",
-			       path, (unsigned long long)rd_addr);
+		return err_set(
+			err, CHARLIE_E_KERNEL_INITRD_ADDR, "initrd",
+			"kernel %s: initrd at 0x%llx is outside guest RAM",
+			path, (unsigned long long)rd_addr);
 	memcpy(p, initrd->data, initrd->len);
 	return 0;
 }

@@ -16,7 +16,7 @@ static void marker_write(void *opaque, uint64_t off, const uint8_t *data,
 		h->ops->event(h, HOST_EV_BOOT_MARKER);
 }
 
-static const struct bus_ops marker_bus = { .write = marker_write };
+static const struct bus_ops marker_bus = {.write = marker_write};
 
 static int marker_create(struct host *h, const void *param, unsigned int idx,
 			 void **state, struct charlie_error *err)

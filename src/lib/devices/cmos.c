@@ -16,20 +16,20 @@
 #include <string.h>
 #include <time.h>
 
-#define REG_SEC 0x00
-#define REG_MIN 0x02
-#define REG_HOUR 0x04
-#define REG_WDAY 0x06
-#define REG_MDAY 0x07
-#define REG_MON 0x08
-#define REG_YEAR 0x09
-#define REG_A 0x0a
-#define REG_B 0x0b
-#define REG_C 0x0c
-#define REG_D 0x0d
+#define REG_SEC	    0x00
+#define REG_MIN	    0x02
+#define REG_HOUR    0x04
+#define REG_WDAY    0x06
+#define REG_MDAY    0x07
+#define REG_MON	    0x08
+#define REG_YEAR    0x09
+#define REG_A	    0x0a
+#define REG_B	    0x0b
+#define REG_C	    0x0c
+#define REG_D	    0x0d
 #define REG_CENTURY 0x32
 
-#define B_24H 0x02
+#define B_24H	 0x02
 #define B_BINARY 0x04
 
 struct cmos {
@@ -77,8 +77,7 @@ static uint8_t time_reg(const struct cmos *c, uint8_t reg)
 	}
 }
 
-static void cmos_read(void *opaque, uint64_t off, uint8_t *data,
-		      unsigned size)
+static void cmos_read(void *opaque, uint64_t off, uint8_t *data, unsigned size)
 {
 	struct cmos *c = opaque;
 	uint8_t v = 0xff, r;
@@ -98,7 +97,8 @@ static void cmos_read(void *opaque, uint64_t off, uint8_t *data,
 			v = time_reg(c, r);
 			break;
 		case REG_A:
-			v = c->nvram[REG_A] & 0x7f; /* never update-in-progress */
+			v = c->nvram[REG_A] &
+			    0x7f; /* never update-in-progress */
 			break;
 		case REG_C:
 			v = 0; /* no interrupt flags; reading clears them */
@@ -140,7 +140,7 @@ static void cmos_reset(void *state)
 	struct cmos *c = state;
 
 	pthread_mutex_lock(&c->lock);
-	c->nvram[REG_A] = 0x26; /* 32.768 kHz time base, 1024 Hz rate */
+	c->nvram[REG_A] = 0x26;	 /* 32.768 kHz time base, 1024 Hz rate */
 	c->nvram[REG_B] = B_24H; /* BCD, 24-hour, like a PC BIOS leaves it */
 	pthread_mutex_unlock(&c->lock);
 }

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #define I8042_DATA 0x60
-#define I8042_CMD 0x64 /* also the status register */
-#define I8042_IRQ 1
+#define I8042_CMD  0x64 /* also the status register */
+#define I8042_IRQ  1
 
 #define STS_OBF 0x01
 #define STS_SYS 0x04
@@ -42,11 +42,10 @@ static void queue_out(struct i8042 *k, uint8_t v)
 static void update_irq(struct i8042 *k)
 {
 	k->host->ops->irq_line(k->host, I8042_IRQ,
-		    (k->status & STS_OBF) && (k->ctr & CTR_KBDINT));
+			       (k->status & STS_OBF) && (k->ctr & CTR_KBDINT));
 }
 
-static void i8042_read(void *opaque, uint64_t off, uint8_t *data,
-		       unsigned size)
+static void i8042_read(void *opaque, uint64_t off, uint8_t *data, unsigned size)
 {
 	struct i8042 *k = opaque;
 	uint8_t v;

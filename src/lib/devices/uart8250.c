@@ -15,19 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UART_IER_RDI 0x01
-#define UART_IER_THRI 0x02
-#define UART_IIR_NONE 0x01
-#define UART_IIR_THRI 0x02
-#define UART_IIR_RDI 0x04
-#define UART_IIR_FIFO 0xc0
-#define UART_LCR_DLAB 0x80
-#define UART_LSR_DR 0x01
-#define UART_LSR_OE 0x02
-#define UART_LSR_THRE 0x20
-#define UART_LSR_TEMT 0x40
-#define UART_MCR_LOOP 0x10
-#define UART_FCR_ENABLE 0x01
+#define UART_IER_RDI	  0x01
+#define UART_IER_THRI	  0x02
+#define UART_IIR_NONE	  0x01
+#define UART_IIR_THRI	  0x02
+#define UART_IIR_RDI	  0x04
+#define UART_IIR_FIFO	  0xc0
+#define UART_LCR_DLAB	  0x80
+#define UART_LSR_DR	  0x01
+#define UART_LSR_OE	  0x02
+#define UART_LSR_THRE	  0x20
+#define UART_LSR_TEMT	  0x40
+#define UART_MCR_LOOP	  0x10
+#define UART_FCR_ENABLE	  0x01
 #define UART_FCR_CLEAR_RX 0x02
 
 #define RX_SIZE 1024
