@@ -128,6 +128,31 @@ int host_describe(struct host *h, const struct host_platdev *d)
 	return 0;
 }
 
+uint64_t host_alloc_mmio(struct host *h, uint64_t size)
+{
+	uint64_t base;
+
+	if (!size || (size & (size - 1)) || size > (16ull << 20))
+		return 0;
+	if (!h->mmio_next)
+		h->mmio_next = HOST_MMIO_POOL_START;
+	base = (h->mmio_next + size - 1) & ~(size - 1);
+	if (base >= HOST_MMIO_POOL_END || size > HOST_MMIO_POOL_END - base)
+		return 0;
+	h->mmio_next = base + size;
+	return base;
+}
+
+int host_alloc_irq(struct host *h)
+{
+	static const uint8_t order[] = {16, 17, 18, 19, 20, 21, 22, 23,
+					5,  6,	7,  10, 11, 12, 14, 15};
+
+	if (h->irq_next >= sizeof(order))
+		return -1;
+	return order[h->irq_next++];
+}
+
 int host_cmdline_append(struct host *h, const char *s)
 {
 	size_t old = h->cmdline_extra ? strlen(h->cmdline_extra) : 0;

@@ -54,7 +54,12 @@ struct host_platdev {
 	uint64_t mmio_base, mmio_len; /* 0 len: none */
 	uint16_t pio_base, pio_len;   /* 0 len: none */
 	int irq;		      /* -1: none */
+	bool irq_level;		      /* level-triggered; false: edge */
 };
+
+/* Platform address plan (x86): RAM below 3 GiB (gm.h), then devices. */
+#define HOST_MMIO_POOL_START 0xd0000000ull /* virtio-mmio windows, ... */
+#define HOST_MMIO_POOL_END   0xfe000000ull /* below the I/O APIC */
 
 #define HOST_MAX_PLATDEV 32
 #define HOST_MMIO_WARNED 64
@@ -84,8 +89,10 @@ struct host {
 	struct host_button button;
 	host_console_in_fn console_in;
 	void *console_in_opaque;
-	char *cmdline_extra; /* appended to the kernel command line */
-	uint64_t acpi_rsdp;  /* guest-physical; 0: no ACPI tables */
+	char *cmdline_extra;   /* appended to the kernel command line */
+	uint64_t acpi_rsdp;    /* guest-physical; 0: no ACPI tables */
+	uint64_t mmio_next;    /* host_alloc_mmio */
+	unsigned int irq_next; /* host_alloc_irq */
 	/* unhandled accesses already logged */
 	uint8_t pio_warned[65536 / 8];
 	uint64_t mmio_warned[HOST_MMIO_WARNED];
@@ -111,6 +118,13 @@ void host_mmio(struct host *h, uint64_t addr, bool is_write, uint8_t *data,
 	       unsigned int size);
 
 int host_describe(struct host *h, const struct host_platdev *d);
+/* A free MMIO window of `size` bytes (a power of two, at most 16 MiB),
+ * aligned to its size, from the device pool; 0 when the pool is full. */
+uint64_t host_alloc_mmio(struct host *h, uint64_t size);
+/* A free interrupt line for a device: I/O APIC pins 16..23 first, then
+ * the ISA lines no platform device uses (5, 6, 7, 10, 11, 12, 14, 15);
+ * -1 when none is left.  (0 PIT, 1 i8042, 3/4 COM, 8 RTC, 9 ACPI SCI.) */
+int host_alloc_irq(struct host *h);
 int host_cmdline_append(struct host *h, const char *s);
 
 void host_logf(struct host *h, enum charlie_log_level lvl, const char *fmt, ...)

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 int vm_check_kernel(struct vm *vm, struct kernel_image *img,
-			struct charlie_error *err)
+		    struct charlie_error *err)
 {
 	uint64_t initrd_size;
 	int ret;
@@ -54,9 +54,9 @@ static char *full_cmdline(struct vm *vm)
 }
 
 int vm_load_kernel(struct vm *vm, const struct kernel_image *img,
-		       struct charlie_error *err)
+		   struct charlie_error *err)
 {
-	struct kernel_image initrd = { 0 };
+	struct kernel_image initrd = {0};
 	char *cmdline = full_cmdline(vm);
 	int ret;
 

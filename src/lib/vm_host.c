@@ -13,8 +13,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define container_of(p, type, member) \
-	((type *)((char *)(p) - offsetof(type, member)))
+#define container_of(p, type, member)                                          \
+	((type *)((char *)(p)-offsetof(type, member)))
 
 static struct vm *host_vm(struct host *h)
 {
@@ -24,7 +24,7 @@ static struct vm *host_vm(struct host *h)
 static void h_irq_line(struct host *h, unsigned int gsi, int level)
 {
 	struct vm *vm = host_vm(h);
-	struct kvm_irq_level l = { .irq = gsi, .level = (uint32_t)level };
+	struct kvm_irq_level l = {.irq = gsi, .level = (uint32_t)level};
 
 	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
 		vm_log(vm, CHARLIE_LOG_WARN, "KVM_IRQ_LINE %u failed: %s", gsi,
@@ -146,7 +146,8 @@ void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines)
 		size_t l = strlen(line);
 		int w;
 
-		/* console lines carry \r and control bytes: keep it printable */
+		/* console lines carry \r and control bytes: keep it printable
+		 */
 		if (l && line[l - 1] == '\r')
 			line[--l] = 0;
 		for (size_t i = 0; i < l; i++)
@@ -158,4 +159,3 @@ void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines)
 		o += (size_t)w;
 	}
 }
-

@@ -18,7 +18,7 @@
 /* Addresses KVM needs for Intel's real-mode helpers; unused RAM-less
  * space just below the 4 GiB BIOS area (as QEMU and kvmtool do). */
 #define KVM_IDENTITY_MAP_ADDR 0xfeffc000ull
-#define KVM_TSS_ADDR 0xfeffd000ull
+#define KVM_TSS_ADDR	      0xfeffd000ull
 
 int vm_open_kvm(struct vm *vm, struct charlie_error *err)
 {
@@ -72,7 +72,7 @@ int vm_setup_memory(struct vm *vm, struct charlie_error *err)
 
 int vm_setup_irqchip(struct vm *vm, struct charlie_error *err)
 {
-	struct kvm_pit_config pit = { .flags = 0 };
+	struct kvm_pit_config pit = {.flags = 0};
 	uint64_t ident = KVM_IDENTITY_MAP_ADDR;
 
 	/* Intel-only helpers; AMD and PVM may refuse, which is fine. */
