@@ -233,7 +233,8 @@ int charlie_vm_request_stop(struct charlie_vm *vm);
 bool charlie_vm_can_request_stop(const struct charlie_vm *vm);
 /* Stops the VM by force; the guest_stopped callback follows. */
 int charlie_vm_stop(struct charlie_vm *vm);
-/* Blocks until the VM has stopped; fills info when not NULL. */
+/* Blocks until the VM has stopped and every callback about it has
+ * returned; fills info when not NULL.  Not from inside a callback. */
 int charlie_vm_wait(struct charlie_vm *vm, struct charlie_stop_info *info);
 void charlie_vm_destroy(struct charlie_vm *vm);
 

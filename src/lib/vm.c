@@ -102,6 +102,13 @@ static bool transition(struct vm *vm, enum charlie_state to)
 	pthread_mutex_unlock(&vm->lock);
 	if (ok && vm->cb.state_changed)
 		vm->cb.state_changed(vm->cb.opaque, from, to);
+	if (ok && (to == CHARLIE_STATE_STOPPED || to == CHARLIE_STATE_ERROR)) {
+		/* charlie_vm_wait returns only after the last callback */
+		pthread_mutex_lock(&vm->lock);
+		vm->final_reported = true;
+		pthread_cond_broadcast(&vm->cond);
+		pthread_mutex_unlock(&vm->lock);
+	}
 	pthread_mutex_unlock(&vm->cb_lock);
 	return ok;
 }
@@ -508,8 +515,7 @@ int charlie_vm_wait(struct charlie_vm *cvm, struct charlie_stop_info *info)
 		pthread_mutex_unlock(&vm->lock);
 		return -EINVAL;
 	}
-	while (vm->state != CHARLIE_STATE_STOPPED &&
-	       vm->state != CHARLIE_STATE_ERROR)
+	while (!vm->final_reported)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	if (info)
 		*info = vm->stop;

@@ -83,6 +83,7 @@ struct vm {
 	pthread_cond_t cond;
 	enum charlie_state state;
 	bool stop_set, stopped_reported;
+	bool final_reported; /* the stopped/error callback has returned */
 	struct charlie_stop_info stop;
 	atomic_uint vcpus_running;
 
