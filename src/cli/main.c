@@ -5,14 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Each command documents its own options (charlie run --help), so this
+ * text lists commands only and cannot drift from them. */
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: charlie run --kernel PATH [--initrd PATH] "
-		   "[--cmdline STR]\n"
-		   "                  [--cpus N] [--memory SIZE] [--timeline]\n"
-		   "       charlie check-kernel PATH [--memory SIZE] "
-		   "[--cmdline STR] [--initrd PATH]\n"
-		   "       charlie --help | --version\n");
+	fprintf(f, "usage: charlie COMMAND [OPTIONS]\n"
+		   "  run            boot a VM (charlie run --help)\n"
+		   "  check-kernel   say what a kernel file is and whether it "
+		   "can boot here\n"
+		   "                 (charlie check-kernel --help)\n"
+		   "  --help | --version\n");
 }
 
 int main(int argc, char **argv)
