@@ -115,7 +115,7 @@ static struct charlie_vm *make_vm(const char *kernel, struct rec *r)
 		.state_changed = on_state,
 		.guest_stopped = on_stopped,
 	};
-	struct charlie_error err = { 0 };
+	struct charlie_error err = {0};
 	struct charlie_vm *vm = NULL;
 	char path[4200];
 
@@ -162,12 +162,12 @@ static int need_kvm(void **state)
 	return 0;
 }
 
-#define REQUIRE_KVM()                                                        \
-	do {                                                                 \
-		if (!*state) {                                               \
-			printf("# /dev/kvm cannot be opened here\n");        \
-			skip();                                              \
-		}                                                            \
+#define REQUIRE_KVM()                                                          \
+	do {                                                                   \
+		if (!*state) {                                                 \
+			printf("# /dev/kvm cannot be opened here\n");          \
+			skip();                                                \
+		}                                                              \
 	} while (0)
 
 static void guest_reboots_by_itself(void **state)
@@ -259,8 +259,8 @@ static void two_vms_in_one_process(void **state)
 {
 	REQUIRE_KVM();
 	for (unsigned int i = 0; i < iters; i++) {
-		struct two a = { "idle.elf", CHARLIE_STOP_FORCED };
-		struct two b = { "hello.elf", CHARLIE_STOP_REBOOT };
+		struct two a = {"idle.elf", CHARLIE_STOP_FORCED};
+		struct two b = {"hello.elf", CHARLIE_STOP_REBOOT};
 		pthread_t ta, tb;
 
 		assert_int_equal(pthread_create(&ta, NULL, one_vm, &a), 0);
