@@ -13,6 +13,7 @@ const struct device_entry device_table[] = {
 	{&i8042_ops, NULL},
 	{&cmos_ops, NULL},
 	{&boot_marker_ops, NULL},
+	{&net_ops, NULL}, /* one per --net; virtio-net will replace it */
 };
 
 const unsigned int device_table_len =
