@@ -76,8 +76,8 @@ struct net_backend {
 	struct net_client client;
 	unsigned int nic;
 	uint8_t mac[6];
-	bool paused;	    /* rx said -EAGAIN; waiting for rx_resume */
-	uint32_t guest_ip;  /* last address reported (network order), 0 none */
+	bool paused;	   /* rx said -EAGAIN; waiting for rx_resume */
+	uint32_t guest_ip; /* last address reported (network order), 0 none */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 };
 
@@ -101,13 +101,13 @@ void net_backend_close(struct net_backend *be);
 int net_backend_deliver(struct net_backend *be, const uint8_t *frame,
 			size_t len);
 void net_backend_logf(struct net_backend *be, enum charlie_log_level lvl,
-		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 int net_nat_open(const struct charlie_net *n, const struct net_backend *base,
 		 struct net_backend **out, struct charlie_error *err);
-int net_socket_open(const struct charlie_net *n,
-		    const struct net_backend *base, struct net_backend **out,
-		    struct charlie_error *err);
+int net_socket_open(const struct charlie_net *n, const struct net_backend *base,
+		    struct net_backend **out, struct charlie_error *err);
 int net_tap_open(const struct charlie_net *n, const struct net_backend *base,
 		 struct net_backend **out, struct charlie_error *err);
 

@@ -9,22 +9,22 @@
 
 #include <string.h>
 
-#define ETH_HLEN       14
-#define ETH_P_IP       0x0800
-#define ETH_P_8021Q    0x8100
-#define IP_MIN_HLEN    20
-#define IP_PROTO_UDP   17
-#define IP_MF	       0x2000
-#define IP_OFFMASK     0x1fff
-#define UDP_HLEN       8
-#define BOOTPS	       67
-#define BOOTPC	       68
-#define BOOTP_FIXED    236 /* op .. file */
-#define BOOTREPLY      2
-#define HTYPE_ETHER    1
-#define OPT_PAD	       0
-#define OPT_END	       255
-#define OPT_MSG_TYPE   53
+#define ETH_HLEN     14
+#define ETH_P_IP     0x0800
+#define ETH_P_8021Q  0x8100
+#define IP_MIN_HLEN  20
+#define IP_PROTO_UDP 17
+#define IP_MF	     0x2000
+#define IP_OFFMASK   0x1fff
+#define UDP_HLEN     8
+#define BOOTPS	     67
+#define BOOTPC	     68
+#define BOOTP_FIXED  236 /* op .. file */
+#define BOOTREPLY    2
+#define HTYPE_ETHER  1
+#define OPT_PAD	     0
+#define OPT_END	     255
+#define OPT_MSG_TYPE 53
 
 static const uint8_t magic_cookie[4] = {99, 130, 83, 99};
 

@@ -18,9 +18,9 @@
 #define DHCP_NAK      6
 
 struct dhcp_reply {
-	uint8_t type;	    /* option 53 */
-	uint32_t yiaddr;    /* network byte order */
-	uint8_t chaddr[6];  /* the client it is for */
+	uint8_t type;	   /* option 53 */
+	uint32_t yiaddr;   /* network byte order */
+	uint8_t chaddr[6]; /* the client it is for */
 };
 
 /* Returns 1 and fills `out` when `frame` is a well-formed DHCP reply

@@ -282,14 +282,16 @@ static void nat_cycle(struct nat *n)
 	n->nr_pfd = 0;
 	slirp_pollfds_fill(n->slirp, &timeout, cb_add_poll, n);
 	for (size_t i = 0; i < n->nr_pfd; i++)
-		sync_fd(n, n->pfd[i].fd, to_epoll(n->pfd[i].events, n->be.paused));
+		sync_fd(n, n->pfd[i].fd,
+			to_epoll(n->pfd[i].events, n->be.paused));
 	for (size_t fd = 0; fd < n->nr_fds; fd++)
 		if (n->fds[fd].src && n->fds[fd].gen != n->gen)
 			fd_forget(n, (int)fd);
 	if (timeout == UINT32_MAX)
 		timerfd_settime(n->poll_tfd, 0, &off, NULL);
 	else
-		arm_abs_ns(n->poll_tfd, mono_ns() + (uint64_t)timeout * 1000000);
+		arm_abs_ns(n->poll_tfd,
+			   mono_ns() + (uint64_t)timeout * 1000000);
 }
 
 static void on_poll_timer(void *opaque, int fd, uint32_t events)
@@ -339,8 +341,8 @@ static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
 	t->cb_opaque = cb_opaque;
 	t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (t->fd >= 0)
-		t->src = loop_add(n->be.loop, t->fd, EPOLLIN, on_slirp_timer,
-				  t);
+		t->src =
+			loop_add(n->be.loop, t->fd, EPOLLIN, on_slirp_timer, t);
 	if (!t->src) {
 		net_backend_logf(&n->be, CHARLIE_LOG_WARN,
 				 "cannot create a timer: %s", strerror(errno));
@@ -485,14 +487,14 @@ int net_nat_open(const struct charlie_net *cn, const struct net_backend *base,
 	inet_pton(AF_INET, "10.0.2.15", &sc.vdhcp_start);
 	inet_pton(AF_INET, "10.0.2.3", &sc.vnameserver);
 
-	n->poll_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	n->poll_tfd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (n->poll_tfd >= 0)
 		n->poll_src = loop_add(base->loop, n->poll_tfd, EPOLLIN,
 				       on_poll_timer, n);
 	if (!n->poll_src) {
-		ret = err_set(err, CHARLIE_E_HOST, "net",
-			      "net %u: timerfd: %s", base->nic + 1,
-			      strerror(errno));
+		ret = err_set(err, CHARLIE_E_HOST, "net", "net %u: timerfd: %s",
+			      base->nic + 1, strerror(errno));
 		goto fail;
 	}
 	n->slirp = slirp_new(&sc, &nat_callbacks, n);
@@ -508,9 +510,8 @@ int net_nat_open(const struct charlie_net *cn, const struct net_backend *base,
 		struct in_addr guest = {.s_addr = 0}; /* the DHCP address */
 		char a[INET_ADDRSTRLEN];
 
-		if (slirp_add_hostfwd(n->slirp, f->udp, host,
-				      (int)f->host_port, guest,
-				      (int)f->guest_port) < 0) {
+		if (slirp_add_hostfwd(n->slirp, f->udp, host, (int)f->host_port,
+				      guest, (int)f->guest_port) < 0) {
 			inet_ntop(AF_INET, &host, a, sizeof(a));
 			ret = err_set(err, CHARLIE_E_NET_PORT_IN_USE, "net",
 				      "net %u: forward %s%s:%u: cannot listen "

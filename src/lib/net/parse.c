@@ -256,8 +256,8 @@ int charlie_net_parse(const char *spec, struct charlie_net *out,
 					       "net '%s': more than %d "
 					       "forwards",
 					       spec, CHARLIE_MAX_FWDS);
-			ret = parse_forward(val, vlen,
-					    &out->fwd[out->nr_fwd], spec, err);
+			ret = parse_forward(val, vlen, &out->fwd[out->nr_fwd],
+					    spec, err);
 			if (ret)
 				return ret;
 			out->nr_fwd++;
@@ -300,8 +300,8 @@ static int check_port(unsigned int nic, const struct charlie_fwd *f,
 		    0);
 	if (fd < 0)
 		return err_set(err, CHARLIE_E_NET_BACKEND, "net",
-			       "net %u: forward %s:%u: socket: %s", nic + 1,
-			       a, f->host_port, strerror(errno));
+			       "net %u: forward %s:%u: socket: %s", nic + 1, a,
+			       f->host_port, strerror(errno));
 	if (!f->udp)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
@@ -345,8 +345,8 @@ static int check_nat(const struct charlie_config *cfg, unsigned int nic,
 
 			if (m->kind != CHARLIE_NET_NAT)
 				continue;
-			for (unsigned int k = 0;
-			     k < (j == nic ? i : m->nr_fwd); k++)
+			for (unsigned int k = 0; k < (j == nic ? i : m->nr_fwd);
+			     k++)
 				if (m->fwd[k].udp == f->udp &&
 				    m->fwd[k].host_port == f->host_port &&
 				    (m->fwd[k].host_addr == f->host_addr ||
@@ -399,9 +399,8 @@ int net_config_check(const struct charlie_config *cfg,
 		const struct charlie_net *n = &cfg->nets[i];
 
 		charlie_net_mac(cfg, i, mac[i]);
-		if ((mac[i][0] & 1) ||
-		    !(mac[i][0] | mac[i][1] | mac[i][2] | mac[i][3] |
-		      mac[i][4] | mac[i][5]))
+		if ((mac[i][0] & 1) || !(mac[i][0] | mac[i][1] | mac[i][2] |
+					 mac[i][3] | mac[i][4] | mac[i][5]))
 			return err_set(err, CHARLIE_E_NET_MAC, "net",
 				       "net %u: mac: multicast or zero", i + 1);
 		for (unsigned int j = 0; j < i; j++)

@@ -129,8 +129,8 @@ static int sock_send(struct net_backend *be, const uint8_t *frame, size_t len)
 		return 0;
 	}
 	for (size_t i = done; i < need; i++)
-		s->wbuf[s->wlen++] = i < sizeof(hdr) ? hdr[i]
-						     : frame[i - sizeof(hdr)];
+		s->wbuf[s->wlen++] =
+			i < sizeof(hdr) ? hdr[i] : frame[i - sizeof(hdr)];
 	sock_update(s);
 	return 0;
 }
@@ -218,9 +218,8 @@ static const struct net_backend_impl socket_impl = {
 	.close = sock_close,
 };
 
-int net_socket_open(const struct charlie_net *n,
-		    const struct net_backend *base, struct net_backend **out,
-		    struct charlie_error *err)
+int net_socket_open(const struct charlie_net *n, const struct net_backend *base,
+		    struct net_backend **out, struct charlie_error *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct net_socket *s;

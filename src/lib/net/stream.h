@@ -20,9 +20,9 @@
 struct stream_framer {
 	uint8_t hdr[4];
 	size_t hdr_have;
-	uint32_t len;  /* of the frame being assembled */
-	size_t have;   /* bytes of it so far */
-	bool ready;    /* frame[0..len) is complete, not yet taken */
+	uint32_t len; /* of the frame being assembled */
+	size_t have;  /* bytes of it so far */
+	bool ready;   /* frame[0..len) is complete, not yet taken */
 	uint8_t frame[NET_FRAME_MAX];
 };
 

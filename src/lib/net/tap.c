@@ -29,7 +29,7 @@ struct net_tap {
 	struct net_backend be;
 	int fd;
 	struct loop_src *src;
-	bool held;	  /* buf holds a frame rx refused */
+	bool held; /* buf holds a frame rx refused */
 	size_t held_len;
 	uint8_t buf[VNET_HDR_LEN + NET_FRAME_MAX];
 };
