@@ -110,14 +110,14 @@ enum charlie_err {
 	CHARLIE_E_KERNEL_ELF_SEGMENT,
 	CHARLIE_E_KERNEL_UNKNOWN_FORMAT,
 	/* networking (--net; design.md section 10) */
-	CHARLIE_E_NET_SPEC,	    /* syntax, unknown key, too many NICs */
-	CHARLIE_E_NET_MAC,	    /* not hex, wrong length, multicast, zero */
-	CHARLIE_E_NET_PORT,	    /* forward port 0 or > 65535, bad address */
+	CHARLIE_E_NET_SPEC,	   /* syntax, unknown key, too many NICs */
+	CHARLIE_E_NET_MAC,	   /* not hex, wrong length, multicast, zero */
+	CHARLIE_E_NET_PORT,	   /* forward port 0 or > 65535, bad address */
 	CHARLIE_E_NET_PORT_IN_USE, /* a forward's host port is taken */
-	CHARLIE_E_NET_SOCKET,	    /* socket= path missing or not a socket */
-	CHARLIE_E_NET_TAP,	    /* bad name, no /dev/net/tun, not a TAP */
-	CHARLIE_E_NET_TAP_PERM,    /* TAP needs CAP_NET_ADMIN */
-	CHARLIE_E_NET_BACKEND,	    /* the backend could not start */
+	CHARLIE_E_NET_SOCKET,	   /* socket= path missing or not a socket */
+	CHARLIE_E_NET_TAP,	   /* bad name, no /dev/net/tun, not a TAP */
+	CHARLIE_E_NET_TAP_PERM,	   /* TAP needs CAP_NET_ADMIN */
+	CHARLIE_E_NET_BACKEND,	   /* the backend could not start */
 	/* host */
 	CHARLIE_E_KVM,
 	CHARLIE_E_HOST,
@@ -144,7 +144,7 @@ struct charlie_config;
 enum charlie_net_kind {
 	CHARLIE_NET_NONE,
 	CHARLIE_NET_NAT,    /* libslirp in-process: DHCP, DNS, forwards */
-	CHARLIE_NET_SOCKET, /* QEMU stream protocol over a UNIX socket (passt) */
+	CHARLIE_NET_SOCKET, /* QEMU stream protocol, UNIX socket (passt) */
 	CHARLIE_NET_TAP,    /* a TAP device with the virtio-net header */
 };
 
@@ -162,7 +162,7 @@ struct charlie_net {
 	 * inline so a copied config owns it. */
 	char target[108];
 	uint8_t mac[6];
-	bool has_mac;  /* false: the stable default (charlie_net_mac) */
+	bool has_mac;	/* false: the stable default (charlie_net_mac) */
 	bool restrict_; /* nat: the guest reaches only forwards + services */
 	struct charlie_fwd fwd[CHARLIE_MAX_FWDS];
 	unsigned int nr_fwd;
