@@ -557,7 +557,8 @@ static void send_tcp(struct natfix *x, const uint8_t *syn, uint32_t seq,
 	seg[12] = 5 << 4;
 	seg[13] = flags;
 	nf_put16(seg + 14, 65535);
-	memcpy(seg + 20, data, dlen);
+	if (dlen)
+		memcpy(seg + 20, data, dlen);
 	n = nf_ipv4(f, syn + 6, gmac, sip, dip, 6, seg, 20 + dlen, 16);
 	assert_int_equal(net_backend_send(x->be, f, n), 0);
 }

@@ -117,7 +117,7 @@ static int tap_child(void)
 	struct ifreq ifr = {0};
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET};
 	static const uint8_t o[] = {53, 1, DHCP_ACK, 255};
-	uint8_t f[256], g[2048];
+	uint8_t f[2048], g[2048];
 	uint64_t end;
 	int s, ps;
 	ssize_t n;
