@@ -23,7 +23,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	  -Iinclude -Isrc/lib -MMD -MP $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS += -lpthread
+LDLIBS += -lpthread -lslirp
 
 LIB_SRCS := $(shell find src/lib -name '*.c' | sort)
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))

@@ -109,6 +109,15 @@ enum charlie_err {
 	CHARLIE_E_KERNEL_ELF_ARCH,
 	CHARLIE_E_KERNEL_ELF_SEGMENT,
 	CHARLIE_E_KERNEL_UNKNOWN_FORMAT,
+	/* networking (--net; design.md section 10) */
+	CHARLIE_E_NET_SPEC,	   /* syntax, unknown key, too many NICs */
+	CHARLIE_E_NET_MAC,	   /* not hex, wrong length, multicast, zero */
+	CHARLIE_E_NET_PORT,	   /* forward port 0 or > 65535, bad address */
+	CHARLIE_E_NET_PORT_IN_USE, /* a forward's host port is taken */
+	CHARLIE_E_NET_SOCKET,	   /* socket= path missing or not a socket */
+	CHARLIE_E_NET_TAP,	   /* bad name, no /dev/net/tun, not a TAP */
+	CHARLIE_E_NET_TAP_PERM,	   /* TAP needs CAP_NET_ADMIN */
+	CHARLIE_E_NET_BACKEND,	   /* the backend could not start */
 	/* host */
 	CHARLIE_E_KVM,
 	CHARLIE_E_HOST,
@@ -125,6 +134,56 @@ struct charlie_error {
 /* Stable short name of an error code, e.g. "kernel-boot-flag". */
 const char *charlie_err_name(enum charlie_err code);
 
+/* ---- networking (design.md section 10) ---- */
+
+struct charlie_config;
+
+#define CHARLIE_MAX_NICS 8
+#define CHARLIE_MAX_FWDS 16
+
+enum charlie_net_kind {
+	CHARLIE_NET_NONE,
+	CHARLIE_NET_NAT,    /* libslirp in-process: DHCP, DNS, forwards */
+	CHARLIE_NET_SOCKET, /* QEMU stream protocol, UNIX socket (passt) */
+	CHARLIE_NET_TAP,    /* a TAP device with the virtio-net header */
+};
+
+/* nat: a host port forwarded to a guest port (slirp_add_hostfwd). */
+struct charlie_fwd {
+	bool udp;
+	uint32_t host_addr; /* IPv4, network byte order; 127.0.0.1 default */
+	uint32_t host_port; /* 1..65535 */
+	uint32_t guest_port;
+};
+
+struct charlie_net {
+	enum charlie_net_kind kind;
+	/* socket: the UNIX socket path; tap: the interface name.  Held
+	 * inline so a copied config owns it. */
+	char target[108];
+	uint8_t mac[6];
+	bool has_mac;	/* false: the stable default (charlie_net_mac) */
+	bool restrict_; /* nat: the guest reaches only forwards + services */
+	struct charlie_fwd fwd[CHARLIE_MAX_FWDS];
+	unsigned int nr_fwd;
+};
+
+/* Parses one --net value into `out` (zeroed first):
+ *   nat[,mac=MAC][,forward=[udp:][ADDR:]HOSTPORT:GUESTPORT]...[,restrict]
+ *   socket=PATH[,mac=MAC]
+ *   tap=IFNAME[,mac=MAC]
+ * Syntax only (ports 1..65535, MAC unicast and non-zero); what needs the
+ * host (ports free, the socket, TAP permission) is checked by
+ * charlie_config_validate.  Returns 0 or -EINVAL with `err` filled in. */
+int charlie_net_parse(const char *spec, struct charlie_net *out,
+		      struct charlie_error *err);
+
+/* The MAC address NIC `nic` gets: its mac= or the stable default
+ * ce:a5:71:e0:00:0N, N = nic + 1 (locally administered unicast, as the
+ * seed pinned ce:a5:71:e0:00:01). */
+void charlie_net_mac(const struct charlie_config *cfg, unsigned int nic,
+		     uint8_t mac[6]);
+
 struct charlie_config {
 	unsigned int cpus;   /* 1..CHARLIE_MAX_CPUS */
 	uint64_t memory;     /* bytes, multiple of 2 MiB */
@@ -133,6 +192,8 @@ struct charlie_config {
 	const char *cmdline; /* optional */
 	int console_in_fd;   /* -1: no console input */
 	int console_out_fd;  /* -1: console only through the callback */
+	struct charlie_net nets[CHARLIE_MAX_NICS]; /* --net, one per NIC */
+	unsigned int nr_nets;
 };
 
 #define CHARLIE_MAX_CPUS   64
@@ -201,6 +262,7 @@ struct charlie_timeline {
 	uint64_t first_vcpu_entry;
 	uint64_t first_console_byte;
 	uint64_t boot_marker;
+	uint64_t guest_ip; /* the first DHCP lease seen by any NIC */
 	uint64_t stopped;
 };
 
@@ -215,6 +277,9 @@ struct charlie_callbacks {
 		    const char *line);
 	/* guest console bytes (in addition to console_out_fd) */
 	void (*console)(void *opaque, const void *buf, size_t len);
+	/* NIC `nic` got an IPv4 address (dotted quad) from DHCP: said once,
+	 * and again when it changes.  Called on the event-loop thread. */
+	void (*guest_ip)(void *opaque, unsigned int nic, const char *ip);
 };
 
 struct charlie_vm;

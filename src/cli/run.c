@@ -12,6 +12,7 @@
 #include "charlie.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,6 +29,7 @@ struct run_ctx {
 	uint64_t t0;
 	bool verbose;
 	int done_fd;
+	const struct charlie_config *cfg;
 };
 
 /* The terminal: raw input (ISIG kept, so Ctrl-C still reaches charlie),
@@ -148,6 +150,37 @@ static void on_log(void *opaque, enum charlie_log_level lvl, const char *line)
 	}
 }
 
+/* "[host] guest IP 10.0.2.15 (forwarding 127.0.0.1:8080 -> 8080)": the
+ * library says it once per NIC, and again when the address changes. */
+static void on_guest_ip(void *opaque, unsigned int nic, const char *ip)
+{
+	struct run_ctx *c = opaque;
+	const struct charlie_net *n = &c->cfg->nets[nic];
+	char fw[512] = "", *p = fw;
+
+	for (unsigned int i = 0; n->kind == CHARLIE_NET_NAT && i < n->nr_fwd;
+	     i++) {
+		const struct charlie_fwd *f = &n->fwd[i];
+		uint32_t a = ntohl(f->host_addr);
+		int w = snprintf(p, sizeof(fw) - (size_t)(p - fw),
+				 "%s%s%u.%u.%u.%u:%u -> %u", i ? ", " : "",
+				 f->udp ? "udp " : "", a >> 24, (a >> 16) & 255,
+				 (a >> 8) & 255, a & 255, f->host_port,
+				 f->guest_port);
+
+		if (w < 0 || (size_t)w >= sizeof(fw) - (size_t)(p - fw))
+			break;
+		p += w;
+	}
+	if (c->cfg->nr_nets > 1)
+		fprintf(stderr, "[host] guest IP %s on net %u%s%s%s\r\n", ip,
+			nic + 1, fw[0] ? " (forwarding " : "", fw,
+			fw[0] ? ")" : "");
+	else
+		fprintf(stderr, "[host] guest IP %s%s%s%s\r\n", ip,
+			fw[0] ? " (forwarding " : "", fw, fw[0] ? ")" : "");
+}
+
 static void on_stopped(void *opaque, const struct charlie_stop_info *info)
 {
 	struct run_ctx *c = opaque;
@@ -177,6 +210,7 @@ static void print_timeline(const struct run_ctx *c,
 		{"first vCPU entry", t->first_vcpu_entry},
 		{"first console byte", t->first_console_byte},
 		{"boot marker", t->boot_marker},
+		{"guest IP", t->guest_ip},
 		{"stopped", t->stopped},
 	};
 	uint64_t prev = c->t0;
@@ -184,6 +218,8 @@ static void print_timeline(const struct run_ctx *c,
 	fprintf(stderr, "[host] timeline (ms since exec; +delta from the "
 			"previous phase):\r\n");
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (i == 6 && !c->cfg->nr_nets)
+			continue; /* no NIC: no lease to wait for */
 		if (!rows[i].v) {
 			fprintf(stderr,
 				"[host]   %-20s        -  (not reached)%s\r\n",
@@ -214,7 +250,8 @@ static void usage(FILE *f)
 		"usage: charlie run --kernel PATH [--initrd PATH] [--cmdline "
 		"STR]\n"
 		"                   [--cpus N] [--memory SIZE] [--timeline]\n"
-		"                   [--stop-timeout SECS] [--verbose]\n"
+		"                   [--stop-timeout SECS] [--verbose] [--net "
+		"SPEC]...\n"
 		"  --kernel PATH      bzImage or ELF vmlinux with a PVH note\n"
 		"  --initrd PATH      initial ramdisk (cpio, may be "
 		"compressed)\n"
@@ -226,7 +263,36 @@ static void usage(FILE *f)
 		"  --stop-timeout S   grace period after the power button "
 		"(default 6)\n"
 		"  --verbose          also print debug lines (unhandled ports, "
-		"...)\n",
+		"...)\n"
+		"  --net SPEC         a network card; give several for "
+		"several:\n"
+		"      "
+		"nat[,mac=MAC][,forward=[udp:][ADDR:]HOSTPORT:GUESTPORT]..."
+		"[,restrict]\n"
+		"                     user-mode NAT (libslirp, no privileges): "
+		"DHCP gives\n"
+		"                     the guest 10.0.2.15; forwards listen on "
+		"127.0.0.1\n"
+		"                     unless ADDR is given; restrict: the "
+		"guest "
+		"reaches\n"
+		"                     only the forwards and the built-in "
+		"services\n"
+		"      socket=PATH[,mac=MAC]\n"
+		"                     QEMU stream protocol on a UNIX socket, "
+		"e.g. passt\n"
+		"                     (passt --socket PATH)\n"
+		"      tap=IFNAME[,mac=MAC]\n"
+		"                     a TAP device (existing or new; needs "
+		"CAP_NET_ADMIN\n"
+		"                     or a TAP this user owns)\n"
+		"                     MAC default: ce:a5:71:e0:00:01 for the "
+		"first card,\n"
+		"                     :02 for the second, ...\n"
+		"example:\n"
+		"  charlie run --kernel bzImage --initrd bingo.cpio \\\n"
+		"      --net nat,restrict,forward=8080:8080\n"
+		"  then: curl http://127.0.0.1:8080/\n",
 		CHARLIE_MAX_CPUS);
 }
 
@@ -249,6 +315,7 @@ int cmd_run(int argc, char **argv)
 		{"timeline", no_argument, NULL, 't'},
 		{"stop-timeout", required_argument, NULL, 's'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"net", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -257,6 +324,7 @@ int cmd_run(int argc, char **argv)
 		.opaque = &ctx,
 		.log = on_log,
 		.guest_stopped = on_stopped,
+		.guest_ip = on_guest_ip,
 	};
 	struct charlie_config cfg;
 	struct charlie_error err = {0};
@@ -271,9 +339,10 @@ int cmd_run(int argc, char **argv)
 	long long v;
 
 	charlie_config_init(&cfg);
+	ctx.cfg = &cfg;
 	cfg.cmdline = "console=ttyS0";
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "k:i:c:p:m:ts:vh", opts, NULL)) !=
+	while ((o = getopt_long(argc, argv, "k:i:c:p:m:ts:vn:h", opts, NULL)) !=
 	       -1) {
 		switch (o) {
 		case 'k':
@@ -317,6 +386,17 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'v':
 			ctx.verbose = true;
+			break;
+		case 'n':
+			if (cfg.nr_nets >= CHARLIE_MAX_NICS)
+				return bad_usage("--net: more NICs than %s",
+						 "the 8 charlie supports");
+			if (charlie_net_parse(optarg, &cfg.nets[cfg.nr_nets],
+					      &err) < 0) {
+				cli_print_error(&err);
+				return CHARLIE_EXIT_CONFIG;
+			}
+			cfg.nr_nets++;
 			break;
 		case 'h':
 			usage(stdout);

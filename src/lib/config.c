@@ -4,6 +4,7 @@
 #include "err.h"
 #include "boot/kernel.h"
 #include "config.h"
+#include "net/backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +82,9 @@ int config_check_basic(const struct charlie_config *cfg, uint64_t *initrd_size,
 		if (ret)
 			return ret;
 	}
+	ret = net_config_check(cfg, err);
+	if (ret)
+		return ret;
 	return 0;
 }
 

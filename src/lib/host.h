@@ -43,6 +43,9 @@ struct host_ops {
 	void (*event)(struct host *h, enum host_event ev);
 	void (*log)(struct host *h, enum charlie_log_level lvl,
 		    const char *line);
+	/* NIC `nic` got a new IPv4 address from DHCP (net/backend.h); called
+	 * on the loop thread.  May be NULL. */
+	void (*guest_ip)(struct host *h, unsigned int nic, const char *ip);
 };
 
 /* A device the guest should find through firmware tables (ACPI DSDT) or

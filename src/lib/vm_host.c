@@ -96,6 +96,15 @@ static void h_event(struct host *h, enum host_event ev)
 	}
 }
 
+static void h_guest_ip(struct host *h, unsigned int nic, const char *ip)
+{
+	struct vm *vm = host_vm(h);
+
+	vm_mark(vm, &vm->tl.guest_ip);
+	if (vm->cb.guest_ip)
+		vm->cb.guest_ip(vm->cb.opaque, nic, ip);
+}
+
 static void h_log(struct host *h, enum charlie_log_level lvl, const char *line)
 {
 	struct vm *vm = host_vm(h);
@@ -112,6 +121,7 @@ const struct host_ops vm_host_ops = {
 	.request_end = h_request_end,
 	.event = h_event,
 	.log = h_log,
+	.guest_ip = h_guest_ip,
 };
 
 void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines)

@@ -92,7 +92,14 @@ static void table_windows_do_not_overlap(void **state)
 	struct platform *p = *state;
 	const struct bus *b = &p->f->h.pio;
 
-	assert_true(b->nr >= device_table_len);
+	unsigned int made = 0;
+
+	/* every entry this config instantiates (none for --net by default)
+	 * has a port window */
+	for (unsigned int i = 0; i < device_table_len; i++)
+		made += !device_table[i].ops->count ||
+			device_table[i].ops->count(&p->f->cfg) > 0;
+	assert_true(b->nr >= made);
 	for (unsigned int i = 1; i < b->nr; i++)
 		assert_true(b->w[i - 1].base + b->w[i - 1].len <= b->w[i].base);
 }

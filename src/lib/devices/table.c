@@ -13,6 +13,8 @@ const struct device_entry device_table[] = {
 	{&i8042_ops, NULL},
 	{&cmos_ops, NULL},
 	{&boot_marker_ops, NULL},
+	/* one per --net; virtio-net will replace it */
+	{&net_ops, NULL},
 };
 
 const unsigned int device_table_len =
