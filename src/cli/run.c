@@ -215,6 +215,7 @@ static void usage(FILE *f)
 		"STR]\n"
 		"                   [--cpus N] [--memory SIZE] [--timeline]\n"
 		"                   [--stop-timeout SECS] [--verbose]\n"
+		"                   [--vsock cid=N[,uds=PATH]]\n"
 		"  --kernel PATH      bzImage or ELF vmlinux with a PVH note\n"
 		"  --initrd PATH      initial ramdisk (cpio, may be "
 		"compressed)\n"
@@ -226,7 +227,14 @@ static void usage(FILE *f)
 		"  --stop-timeout S   grace period after the power button "
 		"(default 6)\n"
 		"  --verbose          also print debug lines (unhandled ports, "
-		"...)\n",
+		"...)\n"
+		"  --vsock cid=N[,uds=PATH]  virtio-vsock with guest CID N (3 "
+		"and "
+		"up); host\n"
+		"                     programs connect to PATH and write "
+		"\"CONNECT <port>\\n\";\n"
+		"                     guest connections to host port P reach "
+		"PATH_P\n",
 		CHARLIE_MAX_CPUS);
 }
 
@@ -249,6 +257,7 @@ int cmd_run(int argc, char **argv)
 		{"timeline", no_argument, NULL, 't'},
 		{"stop-timeout", required_argument, NULL, 's'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"vsock", required_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -273,7 +282,7 @@ int cmd_run(int argc, char **argv)
 	charlie_config_init(&cfg);
 	cfg.cmdline = "console=ttyS0";
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "k:i:c:p:m:ts:vh", opts, NULL)) !=
+	while ((o = getopt_long(argc, argv, "k:i:c:p:m:ts:vhV:", opts, NULL)) !=
 	       -1) {
 		switch (o) {
 		case 'k':
@@ -317,6 +326,12 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'v':
 			ctx.verbose = true;
+			break;
+		case 'V':
+			if (cli_parse_vsock(optarg, &cfg.vsock))
+				return bad_usage("--vsock: '%s' is not "
+						 "cid=N[,uds=PATH]",
+						 optarg);
 			break;
 		case 'h':
 			usage(stdout);

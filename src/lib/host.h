@@ -19,6 +19,7 @@
 
 struct gm;
 struct host;
+struct vsock_engine;
 
 enum host_event {
 	HOST_EV_BOOT_MARKER,	  /* the guest wrote the boot marker */
@@ -89,10 +90,11 @@ struct host {
 	struct host_button button;
 	host_console_in_fn console_in;
 	void *console_in_opaque;
-	char *cmdline_extra;   /* appended to the kernel command line */
-	uint64_t acpi_rsdp;    /* guest-physical; 0: no ACPI tables */
-	uint64_t mmio_next;    /* host_alloc_mmio */
-	unsigned int irq_next; /* host_alloc_irq */
+	char *cmdline_extra;	    /* appended to the kernel command line */
+	uint64_t acpi_rsdp;	    /* guest-physical; 0: no ACPI tables */
+	struct vsock_engine *vsock; /* the vsock device's engine, if any */
+	uint64_t mmio_next;	    /* host_alloc_mmio */
+	unsigned int irq_next;	    /* host_alloc_irq */
 	/* unhandled accesses already logged */
 	uint8_t pio_warned[65536 / 8];
 	uint64_t mmio_warned[HOST_MMIO_WARNED];

@@ -227,8 +227,7 @@ void conn_free(struct vsock_engine *e, struct vsock_conn *c)
 {
 	unqueue(e, c);
 	if (c->hashed)
-		unlink_chain(&e->khash[key_bucket(c->local_port,
-						  c->peer_port)],
+		unlink_chain(&e->khash[key_bucket(c->local_port, c->peer_port)],
 			     c, true);
 	conn_close_fd(e, c);
 	ring_release(e, c);
@@ -259,8 +258,8 @@ static bool data_ready(const struct vsock_conn *c)
 
 static bool owes(const struct vsock_conn *c)
 {
-	return c->tx_rst || c->tx_request || c->tx_response ||
-	       c->tx_shutdown || c->tx_credit || data_ready(c);
+	return c->tx_rst || c->tx_request || c->tx_response || c->tx_shutdown ||
+	       c->tx_credit || data_ready(c);
 }
 
 void conn_schedule(struct vsock_engine *e, struct vsock_conn *c)
@@ -446,12 +445,12 @@ static void on_response(struct vsock_engine *e, struct vsock_conn *c)
 static void on_shutdown(struct vsock_engine *e, struct vsock_conn *c,
 			uint32_t flags)
 {
-	uint32_t new = flags & ~c->guest_shut &
-		       (VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND);
+	uint32_t new = flags & ~c->guest_shut &(VIRTIO_VSOCK_SHUTDOWN_RCV |
+						VIRTIO_VSOCK_SHUTDOWN_SEND);
 
 	c->guest_shut |= new;
 	/* the guest reads no more: the host program's writes fail */
-	if ((new & VIRTIO_VSOCK_SHUTDOWN_RCV) && c->fd >= 0)
+	if ((new &VIRTIO_VSOCK_SHUTDOWN_RCV) && c->fd >= 0)
 		shutdown(c->fd, SHUT_RD);
 	if (c->guest_shut ==
 	    (VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND))

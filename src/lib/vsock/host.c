@@ -182,8 +182,9 @@ static void handshake(struct vsock_engine *e, struct vsock_conn *c)
 	conn_schedule(e, c);
 	return;
 drop:
-	vsock_logf(e, CHARLIE_LOG_DEBUG, "host connection closed before a "
-					 "valid CONNECT line");
+	vsock_logf(e, CHARLIE_LOG_DEBUG,
+		   "host connection closed before a "
+		   "valid CONNECT line");
 	conn_free(e, c);
 }
 

@@ -83,8 +83,8 @@ enum virtio_vsock_op {
 #define VSOCK_MAX_PAYLOAD (64u << 10)
 
 /* Defaults (vsock_params 0 fields). */
-#define VSOCK_DEF_MAX_CONNS 256
-#define VSOCK_DEF_BUF_ALLOC (128u << 10)
+#define VSOCK_DEF_MAX_CONNS	     256
+#define VSOCK_DEF_BUF_ALLOC	     (128u << 10)
 #define VSOCK_DEF_CONNECT_TIMEOUT_MS 5000
 /* Replies to packets that have no connection (RST), waiting for the
  * guest's RX buffers; when full, vsock_tx_ready() says stop. */
@@ -95,17 +95,16 @@ enum virtio_vsock_op {
 struct vsock_engine;
 
 struct vsock_params {
-	uint64_t guest_cid;	  /* VSOCK_CID_MIN..VSOCK_CID_MAX */
-	const char *uds;	  /* NULL: no host UNIX sockets */
-	unsigned int max_conns;	  /* 0: VSOCK_DEF_MAX_CONNS */
-	uint32_t buf_alloc;	  /* 0: VSOCK_DEF_BUF_ALLOC (per connection) */
-	int connect_timeout_ms;	  /* 0: VSOCK_DEF_CONNECT_TIMEOUT_MS */
+	uint64_t guest_cid;	/* VSOCK_CID_MIN..VSOCK_CID_MAX */
+	const char *uds;	/* NULL: no host UNIX sockets */
+	unsigned int max_conns; /* 0: VSOCK_DEF_MAX_CONNS */
+	uint32_t buf_alloc;	/* 0: VSOCK_DEF_BUF_ALLOC (per connection) */
+	int connect_timeout_ms; /* 0: VSOCK_DEF_CONNECT_TIMEOUT_MS */
 	/* "The engine has packets for the guest": edge-triggered; the device
 	 * then pulls with vsock_next_for_guest() until -EAGAIN, and pulls
 	 * again whenever the guest posts RX buffers. */
 	void (*notify)(void *opaque);
-	void (*log)(void *opaque, enum charlie_log_level lvl,
-		    const char *line);
+	void (*log)(void *opaque, enum charlie_log_level lvl, const char *line);
 	void *opaque;
 };
 
@@ -175,7 +174,7 @@ int vsock_listen(struct vsock_engine *e, uint32_t port, vsock_accept_fn cb,
 
 struct vsock_stats {
 	unsigned int conns, peak_conns;
-	uint64_t buffered, peak_buffered; /* guest -> host bytes held */
+	uint64_t buffered, peak_buffered;     /* guest -> host bytes held */
 	uint64_t ring_alloc, peak_ring_alloc; /* ring memory allocated */
 	uint64_t bad_packets;		      /* malformed or lying */
 	uint64_t rst_sent, refused;

@@ -39,12 +39,12 @@ struct vsock_conn {
 	bool tx_shutdown;  /* our_shut changed */
 	uint32_t our_shut; /* SHUTDOWN flags we sent / owe */
 	uint32_t guest_shut;
-	bool reply_ok;	      /* "OK <port>\n" owed to a UDS host program */
+	bool reply_ok;		/* "OK <port>\n" owed to a UDS host program */
 	bool close_after_drain; /* guest closed both ways: RST when drained */
-	bool host_readable;   /* the host fd may have data for the guest */
-	bool host_eof;	      /* read() gave 0 */
-	bool wr_dead;	      /* the host fd takes no more data */
-	bool fd_shut_wr;      /* shutdown(fd, SHUT_WR) done */
+	bool host_readable;	/* the host fd may have data for the guest */
+	bool host_eof;		/* read() gave 0 */
+	bool wr_dead;		/* the host fd takes no more data */
+	bool fd_shut_wr;	/* shutdown(fd, SHUT_WR) done */
 
 	/* credit (section 5.10.6.3), all counters mod 2^32 */
 	uint32_t buf_alloc, rx_cnt, fwd_cnt, fwd_cnt_sent;
@@ -66,8 +66,8 @@ struct vsock_listener {
 	void *opaque;
 };
 
-#define VSOCK_HASH	  256
-#define VSOCK_MAX_LISTEN  64
+#define VSOCK_HASH	 256
+#define VSOCK_MAX_LISTEN 64
 
 struct stray_rst {
 	uint32_t local_port, peer_port;
