@@ -90,11 +90,12 @@ struct host {
 	struct host_button button;
 	host_console_in_fn console_in;
 	void *console_in_opaque;
-	char *cmdline_extra;	    /* appended to the kernel command line */
-	uint64_t acpi_rsdp;	    /* guest-physical; 0: no ACPI tables */
-	struct vsock_engine *vsock; /* the vsock device's engine, if any */
-	uint64_t mmio_next;	    /* host_alloc_mmio */
-	unsigned int irq_next;	    /* host_alloc_irq */
+	char *cmdline_extra;   /* appended to the kernel command line */
+	uint64_t acpi_rsdp;    /* guest-physical; 0: no ACPI tables */
+	uint64_t mmio_next;    /* host_alloc_mmio */
+	unsigned int irq_next; /* host_alloc_irq */
+	/* the vsock device's engine, if any (charlie_vm_vsock_*) */
+	struct vsock_engine *vsock;
 	/* unhandled accesses already logged */
 	uint8_t pio_warned[65536 / 8];
 	uint64_t mmio_warned[HOST_MMIO_WARNED];

@@ -9,8 +9,12 @@ static const struct uart_param com1 = {
 	.base = 0x3f8, .irq = 4, .name = "COM1", .console = true};
 
 const struct device_entry device_table[] = {
-	{&uart8250_ops, &com1},	  {&i8042_ops, NULL},	  {&cmos_ops, NULL},
-	{&boot_marker_ops, NULL}, {&vsock_dev_ops, NULL},
+	{&uart8250_ops, &com1},
+	{&i8042_ops, NULL},
+	{&cmos_ops, NULL},
+	{&boot_marker_ops, NULL},
+	/* issue 10: the virtio-vsock engine (host side now, queues later) */
+	{&vsock_dev_ops, NULL},
 };
 
 const unsigned int device_table_len =
