@@ -10,8 +10,7 @@ static struct vsock_engine *engine_of(struct charlie_vm *cvm)
 	return cvm ? ((struct vm *)cvm)->host.vsock : NULL;
 }
 
-int charlie_vm_vsock_connect(struct charlie_vm *cvm, uint32_t port,
-			     int *fd_out)
+int charlie_vm_vsock_connect(struct charlie_vm *cvm, uint32_t port, int *fd_out)
 {
 	struct vsock_engine *e = engine_of(cvm);
 

@@ -59,8 +59,7 @@ struct vsock_dev {
 	uint64_t cid;
 };
 
-static void dev_log(void *opaque, enum charlie_log_level lvl,
-		    const char *line)
+static void dev_log(void *opaque, enum charlie_log_level lvl, const char *line)
 {
 	struct vsock_dev *d = opaque;
 
@@ -89,12 +88,12 @@ static int vsock_create(struct host *h, const void *param, unsigned int idx,
 	d->h = h;
 	ret = cid_claim(v->cid);
 	if (ret) {
-		ret = err_set(err, CHARLIE_E_VSOCK_CID_IN_USE, "vsock",
-			      "vsock: cid %llu is %s",
-			      (unsigned long long)v->cid,
-			      ret == -ENOSPC ? "one CID too many in this process"
-					     : "used by another VM of this "
-					       "process");
+		ret = err_set(
+			err, CHARLIE_E_VSOCK_CID_IN_USE, "vsock",
+			"vsock: cid %llu is %s", (unsigned long long)v->cid,
+			ret == -ENOSPC ? "one CID too many in this process"
+				       : "used by another VM of this "
+					 "process");
 		goto fail;
 	}
 	d->cid = v->cid;

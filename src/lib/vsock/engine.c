@@ -483,7 +483,7 @@ static void on_rw(struct vsock_engine *e, struct vsock_conn *c,
 }
 
 /* Credit update owed when the guest's view of our free space is low. */
-static void maybe_credit(struct vsock_conn *c)
+void conn_maybe_credit(struct vsock_conn *c)
 {
 	uint32_t seen_free = c->buf_alloc - (c->rx_cnt - c->fwd_cnt_sent);
 
@@ -576,7 +576,7 @@ out_conn:
 	/* conn_reset/flush may have freed c: look it up again */
 	c = conn_by_key(e, p.dst_port, p.src_port);
 	if (c && !c->tx_rst) {
-		maybe_credit(c);
+		conn_maybe_credit(c);
 		conn_update_events(e, c);
 		conn_schedule(e, c);
 	}

@@ -106,6 +106,7 @@ void conn_flush(struct vsock_engine *e, struct vsock_conn *c)
 		c->fwd_cnt += (uint32_t)n;
 		e->st.buffered -= (uint64_t)n;
 	}
+	conn_maybe_credit(c);
 	if (c->ring && !c->ring_len) {
 		e->st.ring_alloc -= c->buf_alloc;
 		free(c->ring);

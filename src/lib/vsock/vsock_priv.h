@@ -124,6 +124,8 @@ void conn_update_events(struct vsock_engine *e, struct vsock_conn *c);
 void conn_reset(struct vsock_engine *e, struct vsock_conn *c);
 void conn_finish_waiter(struct vsock_engine *e, struct vsock_conn *c,
 			int result);
+/* Owes the guest a CREDIT_UPDATE when its view of our free space is low. */
+void conn_maybe_credit(struct vsock_conn *c);
 
 /* host.c */
 int host_side_open(struct vsock_engine *e);
