@@ -32,9 +32,9 @@
 #include "vsock/vsock.h"
 
 #define GUEST_CID   42
-#define SINK_PORT   1234 /* the fake guest listens here */
-#define DEAD_PORT   4321 /* nobody listens in the guest */
-#define RX_CAP	    4096 /* Linux's RX buffer size */
+#define SINK_PORT   1234    /* the fake guest listens here */
+#define DEAD_PORT   4321    /* nobody listens in the guest */
+#define RX_CAP	    4096    /* Linux's RX buffer size */
 #define PATTERN_LEN 1048573 /* prime: chunk shifts change the hash */
 #define BIG	    (64ull << 20)
 
@@ -80,7 +80,8 @@ static void looper_start(struct looper *l)
 {
 	assert_int_equal(loop_init(&l->loop), 0);
 	l->quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	l->quit_src = loop_add(&l->loop, l->quit_fd, EPOLLIN, on_quit, &l->loop);
+	l->quit_src =
+		loop_add(&l->loop, l->quit_fd, EPOLLIN, on_quit, &l->loop);
 	assert_non_null(l->quit_src);
 	assert_int_equal(pthread_create(&l->th, NULL, loop_main, l), 0);
 }
@@ -439,8 +440,8 @@ static int fx_teardown(void **state)
 	pthread_join(f->g.th, NULL);
 	looper_stop(&f->lp);
 	vsock_get_stats(f->g.e, &st);
-	assert_true(st.peak_buffered <= (uint64_t)VSOCK_DEF_MAX_CONNS *
-						 VSOCK_DEF_BUF_ALLOC);
+	assert_true(st.peak_buffered <=
+		    (uint64_t)VSOCK_DEF_MAX_CONNS * VSOCK_DEF_BUF_ALLOC);
 	assert_int_equal(f->g.credit_violations, 0);
 	assert_int_equal(f->g.bad_from_host, 0);
 	vsock_engine_free(f->g.e);
@@ -811,8 +812,11 @@ static int raw_send(struct vsock_engine *e, const struct raw *r,
 
 static struct raw pkt(uint16_t op, uint32_t sport, uint32_t dport)
 {
-	return (struct raw){GUEST_CID, VSOCK_CID_HOST, sport, dport, 0,
-			    VIRTIO_VSOCK_TYPE_STREAM, op, 0, 1 << 20, 0};
+	return (struct raw){GUEST_CID, VSOCK_CID_HOST,
+			    sport,     dport,
+			    0,	       VIRTIO_VSOCK_TYPE_STREAM,
+			    op,	       0,
+			    1 << 20,   0};
 }
 
 /* Pulls every packet; returns how many, counting ops and RW bytes. */
@@ -1197,8 +1201,8 @@ int main(void)
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_refused_both_sides,
 						fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_library_connect,
-						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_library_connect, fx_setup,
+						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_library_listen, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_malformed,
@@ -1207,8 +1211,8 @@ int main(void)
 						hx_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_flood, hx_setup,
 						hx_teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_protocol,
-						hx_setup, hx_teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_protocol, hx_setup,
+						hx_teardown),
 		cmocka_unit_test(test_uds_stale_and_live),
 		cmocka_unit_test(test_device_cid_in_use),
 		cmocka_unit_test(test_memory_bound_figure),
