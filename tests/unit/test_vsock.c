@@ -1177,6 +1177,65 @@ static void test_device_cid_in_use(void **state)
 	fake_host_free(b);
 }
 
+/* The public API on real VMs (a tiny kernel; the VM is not started). */
+static void test_vm_api(void **state)
+{
+	const char *b = getenv("CHARLIE_BUILD");
+	char kernel[256], dir[64] = "/tmp/charlie-vsock-XXXXXX", uds[96],
+			  uds2[96];
+	struct charlie_vm *vm = NULL, *vm2 = NULL;
+	struct charlie_error err = {0};
+	struct charlie_config cfg;
+	struct accepted a = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
+	int fd, kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	snprintf(kernel, sizeof(kernel), "%s/tests/kernels/hello.elf",
+		 b ? b : "build");
+	if (kvm < 0 || access(kernel, R_OK)) {
+		print_message("# needs /dev/kvm and %s\n", kernel);
+		if (kvm >= 0)
+			close(kvm);
+		skip();
+	}
+	close(kvm);
+	assert_non_null(mkdtemp(dir));
+	snprintf(uds, sizeof(uds), "%s/a.sock", dir);
+	snprintf(uds2, sizeof(uds2), "%s/b.sock", dir);
+	charlie_config_init(&cfg);
+	cfg.kernel = kernel;
+	cfg.memory = 64 << 20;
+	/* no vsock device: no engine */
+	assert_int_equal(charlie_vm_create(&cfg, NULL, &vm, &err), 0);
+	assert_int_equal(charlie_vm_vsock_connect(vm, 5, &fd), -ENODEV);
+	assert_int_equal(charlie_vm_vsock_listen(vm, 5, on_accept, &a),
+			 -ENODEV);
+	charlie_vm_destroy(vm);
+	cfg.vsock.cid = 3;
+	cfg.vsock.uds = uds;
+	assert_int_equal(charlie_config_validate(&cfg, &err), 0);
+	assert_int_equal(charlie_vm_create(&cfg, NULL, &vm, &err), 0);
+	assert_int_equal(access(uds, F_OK), 0);
+	assert_int_equal(charlie_vm_vsock_listen(vm, 5, on_accept, &a), 0);
+	assert_int_equal(charlie_vm_vsock_connect(vm, 5, &fd), -ENOTCONN);
+	assert_int_equal(fd, -1);
+	/* a second VM: the same CID, then the same (live) uds */
+	cfg.vsock.uds = uds2;
+	assert_true(charlie_vm_create(&cfg, NULL, &vm2, &err) < 0);
+	assert_int_equal(err.code, CHARLIE_E_VSOCK_CID_IN_USE);
+	cfg.vsock.cid = 4;
+	cfg.vsock.uds = uds;
+	assert_int_equal(charlie_config_validate(&cfg, &err), -EINVAL);
+	assert_int_equal(err.code, CHARLIE_E_VSOCK_UDS_EXISTS);
+	assert_true(charlie_vm_create(&cfg, NULL, &vm2, &err) < 0);
+	assert_int_equal(err.code, CHARLIE_E_VSOCK_UDS_EXISTS);
+	charlie_vm_destroy(vm);
+	assert_int_equal(access(uds, F_OK), -1); /* removed */
+	/* both free again */
+	assert_int_equal(charlie_vm_create(&cfg, NULL, &vm2, &err), 0);
+	charlie_vm_destroy(vm2);
+	rmdir(dir);
+}
+
 static void test_memory_bound_figure(void **state)
 {
 	struct vsock_params p = {0};
@@ -1215,6 +1274,7 @@ int main(void)
 						hx_teardown),
 		cmocka_unit_test(test_uds_stale_and_live),
 		cmocka_unit_test(test_device_cid_in_use),
+		cmocka_unit_test(test_vm_api),
 		cmocka_unit_test(test_memory_bound_figure),
 	};
 
