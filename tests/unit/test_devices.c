@@ -91,8 +91,13 @@ static void table_windows_do_not_overlap(void **state)
 {
 	struct platform *p = *state;
 	const struct bus *b = &p->f->h.pio;
+	unsigned int want = 0;
 
-	assert_true(b->nr >= device_table_len);
+	/* devices the default configuration asks for (vsock: none) */
+	for (unsigned int i = 0; i < device_table_len; i++)
+		want += !device_table[i].ops->count ||
+			device_table[i].ops->count(&p->f->cfg);
+	assert_true(b->nr >= want);
 	for (unsigned int i = 1; i < b->nr; i++)
 		assert_true(b->w[i - 1].base + b->w[i - 1].len <= b->w[i].base);
 }
