@@ -840,6 +840,17 @@ static int pull(struct vsock_engine *e, unsigned int *ops, uint64_t *bytes)
 	return cnt;
 }
 
+/* Pulls until `want` RW bytes came (the loop thread sees EPOLLIN when
+ * it gets to it), at most 5 s. */
+static void pull_until(struct vsock_engine *e, uint64_t *bytes, uint64_t want)
+{
+	for (int i = 0; i < 5000 && *bytes < want; i++) {
+		pull(e, NULL, bytes);
+		if (*bytes < want)
+			usleep(1000);
+	}
+}
+
 static void test_hostile_malformed(void **state)
 {
 	struct hx *x = *state;
@@ -945,8 +956,7 @@ static void test_hostile_credit(void **state)
 	while ((w = write(fd, data, sizeof(data))) > 0)
 		total += (uint64_t)w;
 	assert_true(total > 1000);
-	usleep(20000); /* the loop sees EPOLLIN */
-	pull(x->e, NULL, &bytes);
+	pull_until(x->e, &bytes, 1000); /* once the loop saw EPOLLIN */
 	usleep(20000);
 	pull(x->e, NULL, &bytes);
 	assert_int_equal(bytes, 1000);
@@ -955,10 +965,8 @@ static void test_hostile_credit(void **state)
 	 * guest's own RX buffers, it never buffers host data itself */
 	fd2 = hostile_open(x, 102, 0xffffffff);
 	assert_true(write(fd2, data, sizeof(data)) > 0);
-	usleep(20000);
 	bytes = 0;
-	for (int i = 0; i < 10; i++)
-		pull(x->e, NULL, &bytes);
+	pull_until(x->e, &bytes, 1);
 	vsock_get_stats(x->e, &st);
 	assert_int_equal(st.buffered, 0);
 	assert_true(st.peak_ring_alloc <= (uint64_t)x->p.max_conns * 4096);
@@ -973,8 +981,7 @@ static void test_hostile_credit(void **state)
 	/* honest credit back: data flows again */
 	r.fwd_cnt = 1000;
 	assert_int_equal(raw_send(x->e, &r, NULL, 0), 0);
-	usleep(20000);
-	pull(x->e, NULL, &bytes);
+	pull_until(x->e, &bytes, 1000);
 	assert_int_equal(bytes, 1000);
 	while (read(fd2, sink, sizeof(sink)) > 0)
 		;
@@ -1020,7 +1027,11 @@ static void test_hostile_flood(void **state)
 	r = pkt(VIRTIO_VSOCK_OP_RW, 9, 80);
 	r.len = sizeof(msg);
 	assert_int_equal(raw_send(x->e, &r, msg, sizeof(msg)), 0);
-	usleep(1000);
+	{
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		assert_int_equal(poll(&pfd, 1, 5000), 1);
+	}
 	assert_int_equal(read(fd, buf, sizeof(buf)), sizeof(msg));
 	assert_string_equal(buf, msg);
 	close(fd);
