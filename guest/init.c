@@ -41,8 +41,9 @@
 #include <sys/io.h>
 #endif
 
-#define HOSTNAME  "bingo"
-#define HTTP_PORT 8080
+#define HOSTNAME   "bingo"
+#define HTTP_PORT  8080
+#define VSOCK_PORT 8080 /* the same server on AF_VSOCK (issue 10) */
 /* Run as anything but PID 1 (a host test), only the HTTP server starts:
  * no mounts, modules, network, hostname or button; these variables set
  * the port and the timeouts. */
@@ -492,6 +493,14 @@ static void start_serving(void)
 	log_info("server starting", "app.addr=:%d", g.port);
 	if (!g.pid1)
 		return; /* never poke I/O ports on a host */
+	/* vsock modules (vmw_vsock_virtio_transport + deps) are loaded by
+	 * now; without a vsock device the socket still binds and waits */
+	err = server_listen_vsock(VSOCK_PORT);
+	if (err)
+		log_info("no vsock server", "app.addr=vsock:%u error=\"%s\"",
+			 VSOCK_PORT, strerror(-err));
+	else
+		log_info("server starting", "app.addr=vsock:%u", VSOCK_PORT);
 	boot_marker();
 	{
 		struct timespec up;

@@ -2,9 +2,13 @@
 /* bingo log lines (see log.h). */
 #include "log.h"
 
+#include <arpa/inet.h>
+#include <linux/vm_sockets.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
@@ -50,6 +54,27 @@ const char *log_ip4(char *buf, uint32_t be_addr)
 	const uint8_t *b = (const uint8_t *)&be_addr;
 
 	snprintf(buf, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+	return buf;
+}
+
+const char *log_peer(char *buf, const struct sockaddr *sa, unsigned int len)
+{
+	char ip[16];
+
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		snprintf(buf, LOG_PEER_MAX, "%s:%u",
+			 log_ip4(ip, in->sin_addr.s_addr), ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_VSOCK &&
+		   len >= sizeof(struct sockaddr_vm)) {
+		const struct sockaddr_vm *vm = (const struct sockaddr_vm *)sa;
+
+		snprintf(buf, LOG_PEER_MAX, "vsock:%u:%u", vm->svm_cid,
+			 vm->svm_port);
+	} else {
+		snprintf(buf, LOG_PEER_MAX, "?");
+	}
 	return buf;
 }
 

@@ -40,6 +40,11 @@ size_t log_duration(char *buf, size_t size, uint64_t seconds);
 
 /* Dotted quad of a network-order IPv4 address into buf (>= 16 bytes). */
 const char *log_ip4(char *buf, uint32_t be_addr);
+/* A peer as "a.b.c.d:port" (AF_INET) or "vsock:cid:port" (AF_VSOCK), "?"
+ * for anything else; buf holds LOG_PEER_MAX bytes. */
+#define LOG_PEER_MAX 32
+struct sockaddr;
+const char *log_peer(char *buf, const struct sockaddr *sa, unsigned int len);
 
 /* Where log() writes: a file descriptor (default 2). */
 void log_set_fd(int fd);

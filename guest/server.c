@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <linux/vm_sockets.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #define OUT_CAP	    1024
 #define TAG_LISTEN  SERVER_TAG_BASE
 #define TAG_CONN(i) (SERVER_TAG_BASE + 1 + (uint64_t)(i))
+#define TAG_VLISTEN TAG_CONN(SERVER_MAX_CONNS)
 
 static const char hello[] = "Hello, World!\n";
 
@@ -42,13 +44,13 @@ struct conn {
 	size_t in_len, out_len, out_off;
 	size_t skip; /* body bytes still to discard */
 	int64_t deadline;
-	char peer[24];
+	char peer[LOG_PEER_MAX];
 	char in[IN_CAP];
 	char out[OUT_CAP];
 };
 
 static struct {
-	int epfd, lfd;
+	int epfd, lfd, vlfd; /* TCP and AF_VSOCK listeners */
 	bool draining;
 	unsigned int active;
 	uint64_t requests, rng;
@@ -295,17 +297,16 @@ static void on_readable(struct conn *c, size_t idx, int64_t now)
 	}
 }
 
-static void on_accept(int64_t now)
+static void on_accept(int lfd, int64_t now)
 {
 	for (int burst = 0; burst < 64; burst++) {
-		struct sockaddr_in sa;
+		struct sockaddr_storage sa;
 		socklen_t sl = sizeof(sa);
 		struct epoll_event ev;
 		struct conn *c = NULL;
 		size_t idx;
-		char ip[16];
 		int one = 1;
-		int fd = accept4(srv.lfd, (struct sockaddr *)&sa, &sl,
+		int fd = accept4(lfd, (struct sockaddr *)&sa, &sl,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
@@ -320,14 +321,15 @@ static void on_accept(int64_t now)
 			close(fd); /* full: the client may retry */
 			continue;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (lfd == srv.lfd)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				   sizeof(one));
 		c->fd = fd;
 		c->state = CONN_OPEN;
 		c->close_after = c->want_out = false;
 		c->in_len = c->out_len = c->out_off = c->skip = 0;
 		c->deadline = now + tmo.idle;
-		snprintf(c->peer, sizeof(c->peer), "%s:%u",
-			 log_ip4(ip, sa.sin_addr.s_addr), ntohs(sa.sin_port));
+		log_peer(c->peer, (struct sockaddr *)&sa, sl);
 		ev.events = EPOLLIN | EPOLLRDHUP;
 		ev.data.u64 = TAG_CONN(idx);
 		if (epoll_ctl(srv.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -358,7 +360,7 @@ int server_start(int epfd, uint16_t port, uint64_t seed)
 	int one = 1, fd, err;
 
 	srv.epfd = epfd;
-	srv.lfd = -1;
+	srv.lfd = srv.vlfd = -1;
 	srv.rng = seed;
 	for (size_t i = 0; i < SERVER_MAX_CONNS; i++)
 		srv.conns[i].fd = -1;
@@ -377,14 +379,38 @@ int server_start(int epfd, uint16_t port, uint64_t seed)
 	return 0;
 }
 
+int server_listen_vsock(uint32_t port)
+{
+	struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
+				 .svm_port = port,
+				 .svm_cid = VMADDR_CID_ANY};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_VLISTEN};
+	int fd, err;
+
+	fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 1024) < 0 ||
+	    epoll_ctl(srv.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	srv.vlfd = fd;
+	return 0;
+}
+
 void server_event(uint64_t tag, uint32_t events, int64_t now_ms)
 {
 	struct conn *c;
 	size_t idx;
 
-	if (tag == TAG_LISTEN) {
-		if (srv.lfd >= 0)
-			on_accept(now_ms);
+	if (tag == TAG_LISTEN || tag == TAG_VLISTEN) {
+		int lfd = tag == TAG_LISTEN ? srv.lfd : srv.vlfd;
+
+		if (lfd >= 0)
+			on_accept(lfd, now_ms);
 		return;
 	}
 	idx = (size_t)(tag - TAG_CONN(0));
@@ -429,6 +455,10 @@ unsigned int server_drain(int64_t now_ms)
 	if (srv.lfd >= 0) {
 		close(srv.lfd);
 		srv.lfd = -1;
+	}
+	if (srv.vlfd >= 0) {
+		close(srv.vlfd);
+		srv.vlfd = -1;
 	}
 	for (size_t i = 0; i < SERVER_MAX_CONNS; i++) {
 		struct conn *c = &srv.conns[i];

@@ -21,6 +21,10 @@
 #define SERVER_LINGER_MS	 2000  /* draining after the last answer */
 
 int server_start(int epfd, uint16_t port, uint64_t seed);
+/* The same server on AF_VSOCK `port` too (after server_start): the host
+ * reaches it through the VMM's vsock device.  0 or -errno (EAFNOSUPPORT
+ * without the vsock modules). */
+int server_listen_vsock(uint32_t port);
 void server_set_timeouts(int header_ms, int idle_ms, int write_ms);
 /* Dispatches an epoll event whose tag is >= SERVER_TAG_BASE. */
 void server_event(uint64_t tag, uint32_t events, int64_t now_ms);

@@ -122,6 +122,12 @@ enum charlie_err {
 	CHARLIE_E_KVM,
 	CHARLIE_E_HOST,
 	CHARLIE_E_STATE, /* call not valid in the current state */
+	/* vsock (issue 10) */
+	CHARLIE_E_VSOCK_CID,	      /* outside 3..0xfffffffe */
+	CHARLIE_E_VSOCK_CID_IN_USE,   /* another VM of this process has it */
+	CHARLIE_E_VSOCK_UDS_EXISTS,   /* a live socket or a non-socket file */
+	CHARLIE_E_VSOCK_UDS_TOO_LONG, /* "<uds>_<port>" does not fit sun_path */
+	CHARLIE_E_VSOCK_UDS,	      /* no such directory, cannot bind, ... */
 	CHARLIE_E__COUNT,
 };
 
@@ -194,6 +200,13 @@ struct charlie_config {
 	int console_out_fd;  /* -1: console only through the callback */
 	struct charlie_net nets[CHARLIE_MAX_NICS]; /* --net, one per NIC */
 	unsigned int nr_nets;
+	/* virtio-vsock; cid 0: no device.  With `uds`, host programs connect
+	 * to that UNIX socket and write "CONNECT <port>\n"; guest connections
+	 * to host port P reach a UNIX socket listening at "<uds>_P". */
+	struct charlie_vsock_config {
+		uint64_t cid;	 /* 3..0xfffffffe, one VM per CID */
+		const char *uds; /* optional */
+	} vsock;
 };
 
 #define CHARLIE_MAX_CPUS   64
@@ -307,6 +320,22 @@ enum charlie_state charlie_vm_state(const struct charlie_vm *vm);
 const char *charlie_state_name(enum charlie_state s);
 void charlie_vm_timeline(const struct charlie_vm *vm,
 			 struct charlie_timeline *t);
+
+/* ---- vsock (in the spirit of VZVirtioSocketDevice) ---- */
+
+/* A connected stream to the guest's vsock `port`: blocks until the
+ * guest accepts (0, *fd_out is the caller's to close) or refuses
+ * (-ECONNREFUSED), or 5 s pass (-ETIMEDOUT).  -ENODEV without a vsock
+ * device, -ENOTCONN when the VM is not running.  Not from a callback. */
+int charlie_vm_vsock_connect(struct charlie_vm *vm, uint32_t port, int *fd_out);
+/* Guest connections to host port `port` are accepted and handed to `cb`
+ * (on the VM's event loop thread: do not block there; the fd is the
+ * callee's to close).  cb NULL removes the listener.  A listener takes
+ * precedence over the "<uds>_<port>" socket. */
+int charlie_vm_vsock_listen(struct charlie_vm *vm, uint32_t port,
+			    void (*cb)(void *opaque, int fd,
+				       uint32_t guest_port),
+			    void *opaque);
 
 /* True when /dev/kvm is PVM (module kvm_pvm loaded). */
 bool charlie_host_is_pvm(void);

@@ -9,6 +9,8 @@
 #include "log.h"
 
 #include <arpa/inet.h>
+#include <linux/vm_sockets.h>
+#include <sys/socket.h>
 #include <string.h>
 
 /* 2026-11-21T08:39:05.123Z */
@@ -129,12 +131,36 @@ static void test_ip4(void **state)
 	assert_string_equal(log_ip4(buf, 0xffffffffu), "255.255.255.255");
 }
 
+static void test_peer(void **state)
+{
+	struct sockaddr_in in = {.sin_family = AF_INET,
+				 .sin_port = htons(40000),
+				 .sin_addr.s_addr = htonl(0x0a000203)};
+	struct sockaddr_vm vm = {
+		.svm_family = AF_VSOCK, .svm_cid = 2, .svm_port = 1073741824};
+	struct sockaddr un = {.sa_family = AF_UNIX};
+	char buf[LOG_PEER_MAX];
+
+	assert_string_equal(log_peer(buf, (struct sockaddr *)&in, sizeof(in)),
+			    "10.0.2.3:40000");
+	assert_string_equal(log_peer(buf, (struct sockaddr *)&vm, sizeof(vm)),
+			    "vsock:2:1073741824");
+	/* the largest fits */
+	vm.svm_cid = vm.svm_port = 0xffffffff;
+	assert_string_equal(log_peer(buf, (struct sockaddr *)&vm, sizeof(vm)),
+			    "vsock:4294967295:4294967295");
+	/* short lengths and other families: "?" */
+	assert_string_equal(log_peer(buf, (struct sockaddr *)&vm, 4), "?");
+	assert_string_equal(log_peer(buf, &un, sizeof(un)), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_time),  cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_line),  cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_value), cmocka_unit_test(test_ip4),
+		cmocka_unit_test(test_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,10 @@ int cmd_check_kernel(int argc, char **argv);
 /* Parses "256M", "1G", "512MiB", "1073741824" into bytes; -1 on error. */
 long long cli_parse_size(const char *s);
 
+struct charlie_vsock_config;
+/* "cid=N[,uds=PATH]" (modifies s; the config points into it): 0 or -EINVAL. */
+int cli_parse_vsock(char *s, struct charlie_vsock_config *v);
+
 struct charlie_error;
 /* The one-line error format shared by every subcommand:
  *   charlie: <msg> [<code-name>]            (on stderr) */

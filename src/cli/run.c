@@ -252,6 +252,7 @@ static void usage(FILE *f)
 		"                   [--cpus N] [--memory SIZE] [--timeline]\n"
 		"                   [--stop-timeout SECS] [--verbose] [--net "
 		"SPEC]...\n"
+		"                   [--vsock cid=N[,uds=PATH]]\n"
 		"  --kernel PATH      bzImage or ELF vmlinux with a PVH note\n"
 		"  --initrd PATH      initial ramdisk (cpio, may be "
 		"compressed)\n"
@@ -289,6 +290,14 @@ static void usage(FILE *f)
 		"                     MAC default: ce:a5:71:e0:00:01 for the "
 		"first card,\n"
 		"                     :02 for the second, ...\n"
+		"  --vsock cid=N[,uds=PATH]  virtio-vsock with guest CID N (3 "
+		"and "
+		"up); host\n"
+		"                     programs connect to PATH and write "
+		"\"CONNECT <port>\\n\";\n"
+		"                     guest connections to host port P reach "
+		"PATH_P\n"
+
 		"example:\n"
 		"  charlie run --kernel bzImage --initrd bingo.cpio \\\n"
 		"      --net nat,restrict,forward=8080:8080\n"
@@ -304,6 +313,9 @@ static int bad_usage(const char *fmt, const char *arg)
 	return CHARLIE_EXIT_CONFIG;
 }
 
+/* long-only options */
+enum { CLI_OPT_VSOCK = 1000 };
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -316,6 +328,7 @@ int cmd_run(int argc, char **argv)
 		{"stop-timeout", required_argument, NULL, 's'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"net", required_argument, NULL, 'n'},
+		{"vsock", required_argument, NULL, CLI_OPT_VSOCK},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -397,6 +410,11 @@ int cmd_run(int argc, char **argv)
 				return CHARLIE_EXIT_CONFIG;
 			}
 			cfg.nr_nets++;
+		case CLI_OPT_VSOCK:
+			if (cli_parse_vsock(optarg, &cfg.vsock))
+				return bad_usage("--vsock: '%s' is not "
+						 "cid=N[,uds=PATH]",
+						 optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -5,11 +5,14 @@
 #include "boot/kernel.h"
 #include "config.h"
 #include "net/backend.h"
+#include "vsock/vsock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 void charlie_config_init(struct charlie_config *cfg)
@@ -41,6 +44,55 @@ static int check_initrd(const char *path, uint64_t *size,
 		return err_set(err, CHARLIE_E_INITRD, "initrd",
 			       "initrd %s: file is empty", path);
 	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* vsock (issue 10): the CID's range and the uds path, before anything is
+ * created; a stale socket file (nobody accepts) is removed at create. */
+static int check_vsock(const struct charlie_vsock_config *v,
+		       struct charlie_error *err)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+	char *slash;
+	int r;
+
+	if (!v->cid && !v->uds)
+		return 0;
+	if (v->cid < VSOCK_CID_MIN || v->cid > VSOCK_CID_MAX)
+		return err_set(err, CHARLIE_E_VSOCK_CID, "vsock",
+			       "vsock: cid %llu is out of range (%u..%u; 0-2 "
+			       "are reserved)",
+			       (unsigned long long)v->cid, VSOCK_CID_MIN,
+			       VSOCK_CID_MAX);
+	if (!v->uds)
+		return 0;
+	r = vsock_uds_probe(v->uds);
+	if (r == -ENAMETOOLONG)
+		return err_set(err, CHARLIE_E_VSOCK_UDS_TOO_LONG, "vsock",
+			       "vsock: uds %s: too long (with \"_<port>\" "
+			       "it must fit %zu bytes)",
+			       v->uds, sizeof(dir) - 1);
+	if (r == -EADDRINUSE)
+		return err_set(err, CHARLIE_E_VSOCK_UDS_EXISTS, "vsock",
+			       "vsock: uds %s: a live socket is there "
+			       "(someone accepts connections)",
+			       v->uds);
+	if (r == -EEXIST)
+		return err_set(err, CHARLIE_E_VSOCK_UDS_EXISTS, "vsock",
+			       "vsock: uds %s: exists and is not a socket",
+			       v->uds);
+	if (r < 0)
+		return err_set(err, CHARLIE_E_VSOCK_UDS, "vsock",
+			       "vsock: uds %s: %s", v->uds, strerror(-r));
+	snprintf(dir, sizeof(dir), "%s", v->uds);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	if (stat(slash ? dir : ".", &st) < 0 || !S_ISDIR(st.st_mode))
+		return err_set(err, CHARLIE_E_VSOCK_UDS, "vsock",
+			       "vsock: uds %s: no such directory %s", v->uds,
+			       slash ? dir : ".");
 	return 0;
 }
 
@@ -77,6 +129,9 @@ int config_check_basic(const struct charlie_config *cfg, uint64_t *initrd_size,
 			       "cmdline: %zu bytes is longer than any kernel "
 			       "accepts",
 			       cmdline_len);
+	ret = check_vsock(&cfg->vsock, err);
+	if (ret)
+		return ret;
 	if (cfg->initrd) {
 		ret = check_initrd(cfg->initrd, initrd_size, err);
 		if (ret)

@@ -48,6 +48,11 @@ static const char *const names[CHARLIE_E__COUNT] = {
 	[CHARLIE_E_KVM] = "kvm",
 	[CHARLIE_E_HOST] = "host",
 	[CHARLIE_E_STATE] = "state",
+	[CHARLIE_E_VSOCK_CID] = "vsock-cid",
+	[CHARLIE_E_VSOCK_CID_IN_USE] = "vsock-cid-in-use",
+	[CHARLIE_E_VSOCK_UDS_EXISTS] = "vsock-uds-exists",
+	[CHARLIE_E_VSOCK_UDS_TOO_LONG] = "vsock-uds-too-long",
+	[CHARLIE_E_VSOCK_UDS] = "vsock-uds",
 };
 
 const char *charlie_err_name(enum charlie_err code)

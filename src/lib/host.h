@@ -19,6 +19,7 @@
 
 struct gm;
 struct host;
+struct vsock_engine;
 
 enum host_event {
 	HOST_EV_BOOT_MARKER,	  /* the guest wrote the boot marker */
@@ -96,6 +97,8 @@ struct host {
 	uint64_t acpi_rsdp;    /* guest-physical; 0: no ACPI tables */
 	uint64_t mmio_next;    /* host_alloc_mmio */
 	unsigned int irq_next; /* host_alloc_irq */
+	/* the vsock device's engine, if any (charlie_vm_vsock_*) */
+	struct vsock_engine *vsock;
 	/* unhandled accesses already logged */
 	uint8_t pio_warned[65536 / 8];
 	uint64_t mmio_warned[HOST_MMIO_WARNED];

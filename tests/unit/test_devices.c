@@ -91,6 +91,7 @@ static void table_windows_do_not_overlap(void **state)
 {
 	struct platform *p = *state;
 	const struct bus *b = &p->f->h.pio;
+	unsigned int want = 0;
 
 	unsigned int made = 0;
 

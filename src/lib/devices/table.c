@@ -15,6 +15,8 @@ const struct device_entry device_table[] = {
 	{&boot_marker_ops, NULL},
 	/* one per --net; virtio-net will replace it */
 	{&net_ops, NULL},
+	/* issue 10: the virtio-vsock engine (host side now, queues later) */
+	{&vsock_dev_ops, NULL},
 };
 
 const unsigned int device_table_len =
