@@ -410,6 +410,7 @@ int cmd_run(int argc, char **argv)
 				return CHARLIE_EXIT_CONFIG;
 			}
 			cfg.nr_nets++;
+			break;
 		case CLI_OPT_VSOCK:
 			if (cli_parse_vsock(optarg, &cfg.vsock))
 				return bad_usage("--vsock: '%s' is not "
