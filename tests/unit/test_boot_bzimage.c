@@ -285,7 +285,7 @@ static void load(void **state)
 	assert_int_equal(gm_init(&gm, 64 * MIB), 0);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
 	assert_int_equal(
-		kernel_load(&gm, &img, &rep, "console=ttyS0", &rd, &e, &err),
+		kernel_load(&gm, &img, &rep, "console=ttyS0", &rd, 0, &e, &err),
 		0);
 	assert_int_equal(e.mode, BOOT_LINUX64);
 	assert_int_equal(e.rip, 0x100200);
@@ -327,7 +327,7 @@ static void load(void **state)
 		memset(longc, 'x', 2999);
 		longc[2999] = 0;
 		assert_int_equal(
-			kernel_load(&gm, &img, &rep, longc, NULL, &e, &err),
+			kernel_load(&gm, &img, &rep, longc, NULL, 0, &e, &err),
 			-22);
 		assert_int_equal(err.code, CHARLIE_E_KERNEL_CMDLINE_TOO_LONG);
 		free(longc);
@@ -336,7 +336,7 @@ static void load(void **state)
 
 	/* 16 MiB of RAM: the kernel's runtime range does not fit */
 	assert_int_equal(gm_init(&gm, 16 * MIB), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &e, &err),
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &e, &err),
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_INIT_SIZE);
 	gm_free(&gm);
@@ -360,7 +360,8 @@ static void load_two_regions(void **state)
 	};
 	gm_init_from(&gm, r, 2);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &e, &err), 0);
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &e, &err),
+			 0);
 	t = gm_ptr(&gm, X86_BOOT_PARAMS_ADDR, 4096);
 	assert_int_equal(t[0x1e8], 4);
 	t += 0x2d0 + 3 * 20;

@@ -263,7 +263,7 @@ static void load(void **state)
 	assert_int_equal(
 		kernel_check_fit(&rep, img.path, 16 * MIB, 12, 3000, &err), 0);
 	assert_int_equal(
-		kernel_load(&gm, &img, &rep, "console=hvc0", &rd, &be, &err),
+		kernel_load(&gm, &img, &rep, "console=hvc0", &rd, 0, &be, &err),
 		0);
 	assert_int_equal(be.mode, BOOT_PVH32);
 	assert_int_equal(be.rip, ENTRY);
@@ -312,7 +312,7 @@ static void load_no_initrd(void **state)
 
 	assert_int_equal(gm_init(&gm, 16 * MIB), 0);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &be, &err),
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &be, &err),
 			 0);
 	si = gm_ptr(&gm, X86_PVH_START_INFO_ADDR, 56);
 	assert_int_equal(g32(si + 12), 0);
@@ -337,14 +337,14 @@ static void segment_outside_ram(void **state)
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_INIT_SIZE);
 	assert_int_equal(gm_init(&gm, 16 * MIB), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &be, &err),
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &be, &err),
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_ELF_SEGMENT);
 	/* straddling the end of RAM */
 	p64(PH0 + 24, 16 * MIB - 0x1000);
 	p64(NOTE + 36, 16 * MIB - 0x1000);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &be, &err),
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &be, &err),
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_ELF_SEGMENT);
 	gm_free(&gm);

@@ -13,6 +13,8 @@ const struct device_entry device_table[] = {
 	{&i8042_ops, NULL},
 	{&cmos_ops, NULL},
 	{&boot_marker_ops, NULL},
+	/* last: its DSDT describes every device created before it */
+	{&acpi_pm_ops, NULL},
 };
 
 const unsigned int device_table_len =
