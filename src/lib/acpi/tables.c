@@ -240,7 +240,7 @@ static void build_facs(uint8_t *t)
 
 static size_t madt_len(unsigned int cpus)
 {
-	return 44 + 8 * (size_t)cpus + 12 + 2 * 10 + 6;
+	return 44 + 8 * (size_t)cpus + 12 + 10 + 6;
 }
 
 static void build_madt(uint8_t *t, unsigned int cpus)
@@ -268,16 +268,12 @@ static void build_madt(uint8_t *t, unsigned int cpus)
 	put32(p + 4, X86_IOAPIC_ADDR);
 	put32(p + 8, 0); /* GSI base */
 	p += 12;
-	/* Interrupt Source Overrides (5.2.12.5): the PIT's IRQ 0 is pin 2
-	 * as on a PC; the SCI is level-triggered, active high, as pm.c
-	 * drives it (KVM's I/O APIC takes the line level as given). */
-	p[0] = MADT_ISO;
-	p[1] = 10;
-	p[2] = 0;
-	p[3] = 0;
-	put32(p + 4, 2);
-	put16(p + 8, INTI_CONFORMS);
-	p += 10;
+	/* Interrupt Source Override (5.2.12.5) for the SCI only: it is
+	 * level-triggered, active high, as pm.c drives it (KVM's I/O APIC
+	 * takes the line level as given).  No IRQ0 -> GSI2 override: charlie
+	 * keeps KVM's default routing, where the in-kernel PIT's GSI 0 is
+	 * I/O APIC pin 0 (QEMU's override goes with its own routing table,
+	 * which moves GSI 0 to pin 2). */
 	p[0] = MADT_ISO;
 	p[1] = 10;
 	p[2] = 0;
