@@ -279,6 +279,16 @@ struct charlie_timeline {
 	uint64_t stopped;
 };
 
+/* The power button, as the guest hears it (charlie_callbacks.power_button). */
+enum charlie_button_event {
+	/* the guest's OS enabled its power-button event (ACPI PWRBTN_EN) */
+	CHARLIE_BUTTON_LISTENING,
+	/* a press (charlie_vm_request_stop) is held: nobody listens yet */
+	CHARLIE_BUTTON_HELD,
+	/* a held press was delivered when the guest started listening */
+	CHARLIE_BUTTON_DELIVERED,
+};
+
 struct charlie_callbacks {
 	void *opaque;
 	void (*state_changed)(void *opaque, enum charlie_state from,
@@ -293,6 +303,8 @@ struct charlie_callbacks {
 	/* NIC `nic` got an IPv4 address (dotted quad) from DHCP: said once,
 	 * and again when it changes.  Called on the event-loop thread. */
 	void (*guest_ip)(void *opaque, unsigned int nic, const char *ip);
+	/* power-button facts; may run on a vCPU thread */
+	void (*power_button)(void *opaque, enum charlie_button_event ev);
 };
 
 struct charlie_vm;
@@ -305,7 +317,10 @@ int charlie_vm_start(struct charlie_vm *vm, struct charlie_error *err);
  * the VM moves to "stopping" and the guest is expected to power off.
  * When the guest's OS has not yet enabled its power-button event, the
  * press is held and delivered the moment it does.  Returns 0, -EINVAL
- * when the VM is not running, -ENOTSUP when the platform has no button. */
+ * when the VM is not running, -ENOTSUP when the platform has no button.
+ * When the guest never enabled its button, a later forced stop says so
+ * in its summary ("VM stopped by force (the guest never enabled its
+ * power button)"). */
 int charlie_vm_request_stop(struct charlie_vm *vm);
 /* True once the guest's OS listens for the power button (canRequestStop). */
 bool charlie_vm_can_request_stop(const struct charlie_vm *vm);

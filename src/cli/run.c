@@ -5,8 +5,9 @@
  * the VM ended.  Exit codes: design.md section 2 (enum charlie_exit).
  *
  * Ctrl-C / SIGTERM: press the ACPI power button, wait --stop-timeout, then
- * stop by force; a second Ctrl-C forces at once.  Until the VM has an
- * ACPI power button, the first one already stops by force (exit 1).
+ * stop by force (exit 1); a second Ctrl-C forces at once.  When the guest
+ * has not enabled its power button yet, say so at once: the press is held
+ * and delivered when it does (design.md section 8).
  */
 #include "cli.h"
 #include "charlie.h"
@@ -16,6 +17,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,8 @@ struct run_ctx {
 	bool verbose;
 	int done_fd;
 	const struct charlie_config *cfg;
+	/* power-button facts from the library (some from vCPU threads) */
+	atomic_bool button_enabled, press_held;
 };
 
 /* The terminal: raw input (ISIG kept, so Ctrl-C still reaches charlie),
@@ -190,6 +194,25 @@ static void on_stopped(void *opaque, const struct charlie_stop_info *info)
 		(void)0;
 }
 
+static void on_button(void *opaque, enum charlie_button_event ev)
+{
+	struct run_ctx *c = opaque;
+
+	switch (ev) {
+	case CHARLIE_BUTTON_LISTENING:
+		atomic_store(&c->button_enabled, true);
+		break;
+	case CHARLIE_BUTTON_HELD:
+		/* said by the signal handling below, after its own line */
+		atomic_store(&c->press_held, true);
+		break;
+	case CHARLIE_BUTTON_DELIVERED:
+		fprintf(stderr, "[host] the guest enabled its power button; "
+				"the press was delivered\r\n");
+		break;
+	}
+}
+
 static const char *base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
@@ -338,6 +361,7 @@ int cmd_run(int argc, char **argv)
 		.log = on_log,
 		.guest_stopped = on_stopped,
 		.guest_ip = on_guest_ip,
+		.power_button = on_button,
 	};
 	struct charlie_config cfg;
 	struct charlie_error err = {0};
@@ -370,7 +394,8 @@ int cmd_run(int argc, char **argv)
 		case 'p':
 			errno = 0;
 			v = strtoll(optarg, &end, 10);
-			if (errno || *end || v < 1 || v > CHARLIE_MAX_CPUS)
+			if (errno || end == optarg || *end || v < 1 ||
+			    v > CHARLIE_MAX_CPUS)
 				return bad_usage("--cpus: '%s' is not a number "
 						 "of vCPUs from 1 to 64",
 						 optarg);
@@ -390,8 +415,8 @@ int cmd_run(int argc, char **argv)
 		case 's':
 			errno = 0;
 			stop_timeout = strtol(optarg, &end, 10);
-			if (errno || *end || stop_timeout < 0 ||
-			    stop_timeout > 3600)
+			if (errno || end == optarg || *end ||
+			    stop_timeout < 0 || stop_timeout > 3600)
 				return bad_usage(
 					"--stop-timeout: '%s' is not "
 					"a number of seconds (0..3600)",
@@ -469,7 +494,7 @@ int cmd_run(int argc, char **argv)
 		rc = CHARLIE_EXIT_HOST;
 		goto out;
 	}
-	bool forcing = false, pressed = false;
+	bool forcing = false, pressed = false, timed_out = false;
 	uint64_t deadline = 0;
 
 	for (;;) {
@@ -493,11 +518,8 @@ int cmd_run(int argc, char **argv)
 		if (p[0].revents & POLLIN)
 			break;
 		if (r == 0 && deadline && !forcing) {
-			fprintf(stderr,
-				"[host] guest did not stop within %lds; "
-				"stopping it by force\r\n",
-				stop_timeout);
-			forcing = true;
+			/* said as the last line, once the VM has ended */
+			timed_out = forcing = true;
 			deadline = 0;
 			charlie_vm_stop(vm);
 			continue;
@@ -518,19 +540,30 @@ int cmd_run(int argc, char **argv)
 				continue;
 			}
 			pressed = true;
-			if (charlie_vm_request_stop(vm) == 0) {
+			int pr = charlie_vm_request_stop(vm);
+
+			if (pr == 0) {
 				fprintf(stderr,
 					"\r\n[host] requesting graceful "
 					"shutdown (ACPI power "
 					"button)...\r\n");
+				if (atomic_load(&ctx.press_held))
+					fprintf(stderr,
+						"[host] the guest is not "
+						"listening for the power "
+						"button yet (no ACPI button "
+						"driver bound); the press "
+						"will be delivered when it "
+						"is\r\n");
 				deadline = now_ns() + (uint64_t)stop_timeout *
 							      1000000000ull;
 			} else {
 				fprintf(stderr,
-					"\r\n[host] %s: this VM has no "
-					"ACPI power button yet; stopping "
-					"it by force\r\n",
-					strsignal((int)si.ssi_signo));
+					"\r\n[host] %s: cannot press the "
+					"power button (%s); stopping the VM "
+					"by force\r\n",
+					strsignal((int)si.ssi_signo),
+					strerror(-pr));
 				forcing = true;
 				charlie_vm_stop(vm);
 			}
@@ -541,7 +574,16 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	charlie_vm_wait(vm, info);
 	tty_restore();
-	if (info->report[0]) {
+	if (timed_out && info->reason == CHARLIE_STOP_FORCED) {
+		fprintf(stderr,
+			"[host] guest did not power off within %ld s; stopped "
+			"by force (%s)\n",
+			stop_timeout,
+			atomic_load(&ctx.button_enabled)
+				? "it enabled its power button but did not "
+				  "power off"
+				: "it never enabled its power button");
+	} else if (info->report[0]) {
 		char *save, *line;
 
 		fprintf(stderr, "[host] %s\n", info->summary);
@@ -551,6 +593,11 @@ int cmd_run(int argc, char **argv)
 	} else {
 		fprintf(stderr, "[host] %s\n", info->summary);
 	}
+	/* The guest ended by itself (powered off or rebooted, perhaps after
+	 * the button): the line scripts and users wait for. */
+	if (info->reason == CHARLIE_STOP_POWEROFF ||
+	    info->reason == CHARLIE_STOP_REBOOT)
+		fprintf(stderr, "[host] guest stopped\n");
 	rc = info->exit_code;
 	if (timeline) {
 		charlie_vm_timeline(vm, &tl);

@@ -46,5 +46,7 @@ extern const struct device_ops cmos_ops;
 extern const struct device_ops boot_marker_ops;
 extern const struct device_ops net_ops; /* net/device.c */
 extern const struct device_ops vsock_dev_ops;
+/* acpi/pm.c: tables + PM registers; the last entry of the table */
+extern const struct device_ops acpi_pm_ops;
 
 #endif

@@ -25,6 +25,7 @@ enum host_event {
 	HOST_EV_BOOT_MARKER,	  /* the guest wrote the boot marker */
 	HOST_EV_BUTTON_LISTENING, /* the guest enabled its power button */
 	HOST_EV_BUTTON_PRESSED,	  /* a held press was delivered */
+	HOST_EV_BUTTON_HELD,	  /* a press is held: nobody listens yet */
 };
 
 struct host_ops {

@@ -484,8 +484,12 @@ int charlie_vm_request_stop(struct charlie_vm *cvm)
 	if (!vm->host.button.press)
 		return -ENOTSUP; /* no power button on this platform */
 	ret = vm->host.button.press(vm->host.button.opaque);
-	if (!ret)
+	if (!ret) {
+		pthread_mutex_lock(&vm->lock);
+		vm->button_pressed = true;
+		pthread_mutex_unlock(&vm->lock);
 		transition(vm, CHARLIE_STATE_STOPPING);
+	}
 	return ret;
 }
 
@@ -501,8 +505,18 @@ bool charlie_vm_can_request_stop(const struct charlie_vm *cvm)
 int charlie_vm_stop(struct charlie_vm *cvm)
 {
 	struct vm *vm = (struct vm *)cvm;
+	const char *why = "VM stopped by force";
 
-	vm_request_end(vm, CHARLIE_STOP_FORCED, "VM stopped by force", NULL);
+	/* After a press, say whether anyone could have heard it. */
+	pthread_mutex_lock(&vm->lock);
+	if (vm->button_pressed)
+		why = vm->button_enabled
+			      ? "VM stopped by force (the guest enabled its "
+				"power button but did not power off)"
+			      : "VM stopped by force (the guest never enabled "
+				"its power button)";
+	pthread_mutex_unlock(&vm->lock);
+	vm_request_end(vm, CHARLIE_STOP_FORCED, why, NULL);
 	return 0;
 }
 

@@ -90,6 +90,10 @@ struct vm {
 	char con_tail[CON_TAIL_SIZE];
 	size_t con_len;
 
+	/* the power button: pressed by charlie_vm_request_stop, ever enabled by
+	 * the guest (HOST_EV_BUTTON_LISTENING); for the forced-stop summary */
+	bool button_pressed, button_enabled;
+
 	struct charlie_timeline tl;
 };
 

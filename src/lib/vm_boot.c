@@ -69,8 +69,8 @@ int vm_load_kernel(struct vm *vm, const struct kernel_image *img,
 					  CHARLIE_E_INITRD, &initrd, err);
 	if (!ret)
 		ret = kernel_load(&vm->gm, img, &vm->krep, cmdline,
-				  vm->initrd_path ? &initrd : NULL, &vm->entry,
-				  err);
+				  vm->initrd_path ? &initrd : NULL,
+				  vm->host.acpi_rsdp, &vm->entry, err);
 	kernel_image_free(&initrd);
 	free(cmdline);
 	return ret;

@@ -94,6 +94,28 @@ static void h_event(struct host *h, enum host_event ev)
 		vm_mark(vm, &vm->tl.boot_marker);
 		vm_log(vm, CHARLIE_LOG_DEBUG, "guest wrote the boot marker");
 	}
+	if (ev == HOST_EV_BUTTON_LISTENING) {
+		pthread_mutex_lock(&vm->lock);
+		vm->button_enabled = true;
+		pthread_mutex_unlock(&vm->lock);
+		vm_log(vm, CHARLIE_LOG_DEBUG,
+		       "the guest enabled its power button");
+	}
+	if (!vm->cb.power_button)
+		return;
+	switch (ev) {
+	case HOST_EV_BUTTON_LISTENING:
+		vm->cb.power_button(vm->cb.opaque, CHARLIE_BUTTON_LISTENING);
+		break;
+	case HOST_EV_BUTTON_HELD:
+		vm->cb.power_button(vm->cb.opaque, CHARLIE_BUTTON_HELD);
+		break;
+	case HOST_EV_BUTTON_PRESSED:
+		vm->cb.power_button(vm->cb.opaque, CHARLIE_BUTTON_DELIVERED);
+		break;
+	default:
+		break;
+	}
 }
 
 static void h_guest_ip(struct host *h, unsigned int nic, const char *ip)

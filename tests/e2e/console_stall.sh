@@ -50,7 +50,7 @@ if command -v tmux >/dev/null 2>&1; then
 	rpid=$!
 	$T new-session -d -s s -x 200 -y 40 "sh"
 	sleep 0.3
-	$T send-keys -t s "stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/before; sh -c 'echo \$\$ >$tmp/pid; exec $CHARLIE run --kernel $K/spam.elf >$tmp/fifo 2>$tmp/err'; echo \$? >$tmp/rc; stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/after" Enter
+	$T send-keys -t s "stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/before; sh -c 'echo \$\$ >$tmp/pid; exec $CHARLIE run --kernel $K/spam.elf --stop-timeout 0 >$tmp/fifo 2>$tmp/err'; echo \$? >$tmp/rc; stty -a | grep -o -- '-\{0,1\}icanon' >$tmp/after" Enter
 	waitfor "$tmp/err" "VM running" 100
 	waitfor "$tmp/err" "not being read" 50 # the buffers are full
 	sleep 0.5
@@ -80,14 +80,14 @@ if command -v tmux >/dev/null 2>&1; then
 fi
 
 # ---- stdout to a pipe whose reader has exited ----
-( ("$CHARLIE" run --kernel "$K/spam.elf" 2>"$tmp/err2" </dev/null & echo $! >"$tmp/pid2"; wait $!; echo $? >"$tmp/rc2") | head -c 1 >/dev/null ) &
+( ("$CHARLIE" run --kernel "$K/spam.elf" --stop-timeout 0 2>"$tmp/err2" </dev/null & echo $! >"$tmp/pid2"; wait $!; echo $? >"$tmp/rc2") | head -c 1 >/dev/null ) &
 waitfor "$tmp/err2" "VM running" 100
 waitfor "$tmp/err2" "not being read" 50
 sleep 0.5
 kill -TERM "$(cat "$tmp/pid2")" 2>/dev/null
 waitfor "$tmp/rc2" . 40
 rc=$(cat "$tmp/rc2" 2>/dev/null)
-if [ "$rc" = 1 ] && grep -q "VM stopped by force" "$tmp/err2"; then
+if [ "$rc" = 1 ] && grep -q "stopped by force" "$tmp/err2"; then
 	pass closed-pipe
 else
 	fail closed-pipe "exit '${rc:-none}' (want 1 within 4 s of SIGTERM): $(tail -c 300 "$tmp/err2")"

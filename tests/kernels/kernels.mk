@@ -5,7 +5,7 @@
 # is installed, so a kernel that charlie's loader would reject never lands
 # in $(BUILD)/tests/kernels.
 
-TINY_KERNELS := hello marker triple fninit idle spam
+TINY_KERNELS := hello marker triple fninit idle spam s5 acpireset listen latelisten
 TINY_ELFS := $(TINY_KERNELS:%=$(BUILD)/tests/kernels/%.elf)
 
 # No libc, no start files (-static: no PIE), no build-id note (the only note is ours),

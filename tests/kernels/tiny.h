@@ -75,4 +75,53 @@
 	jmp 1b
 .endm
 
+/* charlie's ACPI PM registers (src/lib/acpi/tables.h; ACPI 6.5 section
+ * 4.8.3): PM1a status/enable/control, the reset register, and the
+ * values the DSDT's \_S5 and the FADT give. */
+#define TINY_PM1_STS 0x600
+#define TINY_PM1_EN 0x602
+#define TINY_PM1_CNT 0x604
+#define TINY_ACPI_RESET 0x606
+#define TINY_ACPI_RESET_VALUE 0x0e
+#define TINY_PWRBTN 0x0100		/* PWRBTN_STS / PWRBTN_EN */
+#define TINY_S5 ((5 << 10) | (1 << 13)) /* SLP_TYP = 5, SLP_EN */
+#define TINY_COM1_LSR 0x3fd		/* bit 0: a byte was received */
+
+/* S5: what Linux's acpi_power_off() writes; charlie ends the VM with
+ * reason POWEROFF.  Park the CPU if the VMM ignores it. */
+.macro S5_OFF
+	mov $TINY_PM1_CNT, %dx
+	mov $TINY_S5, %ax
+	outw %ax, %dx
+1:	cli
+	hlt
+	jmp 1b
+.endm
+
+/* LISTEN: enable the power button (what Linux's button driver makes
+ * ACPICA do), then poll PWRBTN_STS until it is set (interrupts stay off:
+ * the SCI is never taken), acknowledge it (write 1 to clear). */
+.macro LISTEN
+	mov $TINY_PM1_EN, %dx
+	mov $TINY_PWRBTN, %ax
+	outw %ax, %dx
+	PUTS listening_msg
+	mov $TINY_PM1_STS, %dx
+1:	pause
+	inw %dx, %ax
+	test $TINY_PWRBTN, %ax
+	jz 1b
+	mov $TINY_PWRBTN, %ax
+	outw %ax, %dx
+.endm
+
+/* WAIT_CONSOLE_BYTE: poll the UART until the host sends a byte. */
+.macro WAIT_CONSOLE_BYTE
+	mov $TINY_COM1_LSR, %dx
+1:	pause
+	inb %dx, %al
+	test $1, %al
+	jz 1b
+.endm
+
 #endif /* TINY_H */

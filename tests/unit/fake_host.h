@@ -9,6 +9,7 @@
 
 #include "device.h"
 #include "host.h"
+#include "gm.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@ struct fake_host {
 	struct host h; /* first: the ops cast back */
 	struct charlie_config cfg;
 	struct loop loop;
-	int irq[32];		    /* current level per GSI */
+	struct gm gm; /* 2 MiB of RAM: the low area firmware tables use */
+	int irq[32];  /* current level per GSI */
 	unsigned int irq_edges[32]; /* 0 -> 1 transitions */
 	char console[4096];
 	size_t console_len;
@@ -109,7 +111,9 @@ static inline struct fake_host *fake_host_new(void)
 
 	charlie_config_init(&f->cfg);
 	loop_init(&f->loop);
-	host_init(&f->h, &fake_host_ops, &f->cfg, NULL, &f->loop);
+	if (gm_init(&f->gm, 2ull << 20))
+		abort();
+	host_init(&f->h, &fake_host_ops, &f->cfg, &f->gm, &f->loop);
 	return f;
 }
 
@@ -117,6 +121,7 @@ static inline void fake_host_free(struct fake_host *f)
 {
 	host_free(&f->h);
 	loop_free(&f->loop);
+	gm_free(&f->gm);
 	free(f);
 }
 

@@ -428,7 +428,8 @@ static uint8_t *load_ok(struct gm *gm, struct boot_entry *e)
 	assert_int_equal(gm_init(gm, 64 * MIB), 0);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
 	assert_int_equal(
-		kernel_load(gm, &img, &rep, "console=ttyS0", &rd, e, &err), 0);
+		kernel_load(gm, &img, &rep, "console=ttyS0", &rd, 0, e, &err),
+		0);
 	return gm_ptr(gm, X86_BOOT_PARAMS_ADDR, 4096);
 }
 
@@ -530,7 +531,7 @@ static void bzimage_load_rejects_cmdline_over_cmdline_size(void **state)
 	longc[2999] = 0;
 	assert_int_equal(gm_init(&gm, 64 * MIB), 0);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, longc, NULL, &e, &err),
+	assert_int_equal(kernel_load(&gm, &img, &rep, longc, NULL, 0, &e, &err),
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_CMDLINE_TOO_LONG);
 	free(longc);
@@ -548,7 +549,7 @@ static void bzimage_load_rejects_memory_short_of_init_size(void **state)
 
 	assert_int_equal(gm_init(&gm, 16 * MIB), 0);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &e, &err),
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &e, &err),
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_INIT_SIZE);
 	gm_free(&gm);
@@ -572,7 +573,8 @@ static void bzimage_load_adds_high_region_to_e820(void **state)
 	};
 	gm_init_from(&gm, r, 2);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &e, &err), 0);
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &e, &err),
+			 0);
 	t = gm_ptr(&gm, X86_BOOT_PARAMS_ADDR, 4096);
 	assert_int_equal(t[0x1e8], 4);
 	t += 0x2d0 + 3 * 20;

@@ -278,7 +278,8 @@ static void load_ok(struct gm *gm, struct boot_entry *be)
 	assert_int_equal(
 		kernel_check_fit(&rep, img.path, 16 * MIB, 12, 3000, &err), 0);
 	assert_int_equal(
-		kernel_load(gm, &img, &rep, "console=hvc0", &rd, be, &err), 0);
+		kernel_load(gm, &img, &rep, "console=hvc0", &rd, 0, be, &err),
+		0);
 }
 
 static void elf_load_enters_at_pvh_entry(void **state)
@@ -382,7 +383,7 @@ static void elf_load_without_initrd_or_cmdline(void **state)
 
 	assert_int_equal(gm_init(&gm, 16 * MIB), 0);
 	assert_int_equal(kernel_probe(&img, &rep), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &be, &err),
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &be, &err),
 			 0);
 	si = gm_ptr(&gm, X86_PVH_START_INFO_ADDR, 56);
 	assert_int_equal(g32(si + 12), 0);
@@ -424,7 +425,7 @@ static void elf_load_rejects_segment_outside_ram(void **state)
 	struct gm gm;
 
 	assert_int_equal(gm_init(&gm, 16 * MIB), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &be, &err),
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &be, &err),
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_ELF_SEGMENT);
 	gm_free(&gm);
@@ -439,7 +440,7 @@ static void elf_load_rejects_segment_straddling_ram_end(void **state)
 	struct gm gm;
 
 	assert_int_equal(gm_init(&gm, 16 * MIB), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, &be, &err),
+	assert_int_equal(kernel_load(&gm, &img, &rep, NULL, NULL, 0, &be, &err),
 			 -22);
 	assert_int_equal(err.code, CHARLIE_E_KERNEL_ELF_SEGMENT);
 	gm_free(&gm);

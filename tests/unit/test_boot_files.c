@@ -190,7 +190,8 @@ static void changed_before_load(void (*change)(const char *))
 	change(t.initrd);
 
 	assert_int_equal(gm_init(&gm, 64 * MIB), 0);
-	assert_int_equal(kernel_load(&gm, &img, &rep, "x", &rd, &e, &err), 0);
+	assert_int_equal(kernel_load(&gm, &img, &rep, "x", &rd, 0, &e, &err),
+			 0);
 	assert_memory_equal(gm_ptr(&gm, X86_KERNEL_ADDR, KLEN - SETUP_LEN),
 			    k + SETUP_LEN, KLEN - SETUP_LEN);
 	bp = gm_ptr(&gm, X86_BOOT_PARAMS_ADDR, 4096);

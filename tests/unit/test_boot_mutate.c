@@ -129,7 +129,7 @@ static enum charlie_err check_one(const struct kernel_image *img,
 		assert_named(&err);
 		return err.code;
 	}
-	if (kernel_load(gm, img, &rep, "console=x", initrd, &be, &err)) {
+	if (kernel_load(gm, img, &rep, "console=x", initrd, 0, &be, &err)) {
 		assert_named(&err);
 		return err.code;
 	}

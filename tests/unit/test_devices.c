@@ -91,8 +91,6 @@ static void table_windows_do_not_overlap(void **state)
 {
 	struct platform *p = *state;
 	const struct bus *b = &p->f->h.pio;
-	unsigned int want = 0;
-
 	unsigned int made = 0;
 
 	/* every entry this config instantiates (none for --net by default)

@@ -43,6 +43,7 @@
 
 /* struct boot_params (the zero page) fields outside the setup header. */
 #define BP_SIZE		0x1000
+#define BP_ACPI_RSDP	0x070 /* acpi_rsdp_addr, boot protocol 2.14+ */
 #define BP_EXT_CMD_LINE 0x0c8
 #define BP_E820_ENTRIES 0x1e8
 #define BP_E820_TABLE	0x2d0
@@ -256,8 +257,8 @@ int bz_probe(const struct kernel_image *img, struct charlie_kernel_report *rep)
 
 int bz_load(const struct gm *gm, const struct kernel_image *img,
 	    const struct charlie_kernel_report *rep, const char *cmdline,
-	    const struct kernel_image *initrd, struct boot_entry *entry,
-	    struct charlie_error *err)
+	    const struct kernel_image *initrd, uint64_t rsdp,
+	    struct boot_entry *entry, struct charlie_error *err)
 {
 	const char *path = img->path;
 	struct kp_mem map[BP_E820_MAX];
@@ -327,6 +328,8 @@ int bz_load(const struct gm *gm, const struct kernel_image *img,
 	bp[HDR_LOADFLAGS] |= LOADED_HIGH;
 	kp_put32(bp + HDR_CMD_LINE_PTR, (uint32_t)X86_CMDLINE_ADDR);
 	kp_put32(bp + BP_EXT_CMD_LINE, 0);
+	/* Older kernels ignore it and scan the BIOS area for the RSDP. */
+	kp_put64(bp + BP_ACPI_RSDP, rsdp);
 	kp_put32(bp + HDR_RAMDISK_IMAGE, (uint32_t)rd_addr);
 	kp_put32(bp + HDR_RAMDISK_SIZE, (uint32_t)rd_len);
 	if (l.hdr_end >= HDR_SETUP_DATA + 8)

@@ -415,8 +415,8 @@ int elf_probe(const struct kernel_image *img, struct charlie_kernel_report *rep)
 
 int elf_load(const struct gm *gm, const struct kernel_image *img,
 	     const struct charlie_kernel_report *rep, const char *cmdline,
-	     const struct kernel_image *initrd, struct boot_entry *entry,
-	     struct charlie_error *err)
+	     const struct kernel_image *initrd, uint64_t rsdp,
+	     struct boot_entry *entry, struct charlie_error *err)
 {
 	struct charlie_kernel_report chk;
 	const char *path = img->path;
@@ -519,7 +519,7 @@ int elf_load(const struct gm *gm, const struct kernel_image *img,
 	kp_put32(si + HSI_MAGIC, HVM_START_MAGIC);
 	kp_put32(si + HSI_VERSION, 1);
 	kp_put64(si + HSI_CMDLINE, X86_CMDLINE_ADDR);
-	kp_put64(si + HSI_RSDP, 0);
+	kp_put64(si + HSI_RSDP, rsdp); /* 0: none; the kernel then scans */
 	kp_put64(si + HSI_MEMMAP, X86_PVH_MEMMAP_ADDR);
 	kp_put32(si + HSI_MEMMAP_NR, n);
 

@@ -70,10 +70,12 @@ struct boot_entry {
 
 /* Loads kernel, command line, initrd (may be NULL) and the boot
  * information (boot_params + e820, or hvm_start_info + memmap) built from
- * gm's RAM regions, with [X86_EBDA_START, 1 MiB) reserved. */
+ * gm's RAM regions, with [X86_EBDA_START, 1 MiB) reserved.  `rsdp` (0: none) is
+ * the ACPI RSDP address given in boot_params.acpi_rsdp_addr or
+ * hvm_start_info.rsdp_paddr. */
 int kernel_load(const struct gm *gm, const struct kernel_image *img,
 		const struct charlie_kernel_report *rep, const char *cmdline,
-		const struct kernel_image *initrd, struct boot_entry *entry,
-		struct charlie_error *err);
+		const struct kernel_image *initrd, uint64_t rsdp,
+		struct boot_entry *entry, struct charlie_error *err);
 
 #endif

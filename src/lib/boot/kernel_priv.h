@@ -73,12 +73,12 @@ int elf_probe(const struct kernel_image *img,
 
 int bz_load(const struct gm *gm, const struct kernel_image *img,
 	    const struct charlie_kernel_report *rep, const char *cmdline,
-	    const struct kernel_image *initrd, struct boot_entry *entry,
-	    struct charlie_error *err);
+	    const struct kernel_image *initrd, uint64_t rsdp,
+	    struct boot_entry *entry, struct charlie_error *err);
 int elf_load(const struct gm *gm, const struct kernel_image *img,
 	     const struct charlie_kernel_report *rep, const char *cmdline,
-	     const struct kernel_image *initrd, struct boot_entry *entry,
-	     struct charlie_error *err);
+	     const struct kernel_image *initrd, uint64_t rsdp,
+	     struct boot_entry *entry, struct charlie_error *err);
 
 /* The range the kernel occupies while booting, from the report:
  * [start, end).  -EINVAL with err set when file values overflow. */

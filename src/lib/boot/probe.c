@@ -351,14 +351,15 @@ int kernel_check_fit(const struct charlie_kernel_report *rep, const char *path,
 
 int kernel_load(const struct gm *gm, const struct kernel_image *img,
 		const struct charlie_kernel_report *rep, const char *cmdline,
-		const struct kernel_image *initrd, struct boot_entry *entry,
-		struct charlie_error *err)
+		const struct kernel_image *initrd, uint64_t rsdp,
+		struct boot_entry *entry, struct charlie_error *err)
 {
 	switch (rep->format) {
 	case CHARLIE_KFMT_BZIMAGE:
-		return bz_load(gm, img, rep, cmdline, initrd, entry, err);
+		return bz_load(gm, img, rep, cmdline, initrd, rsdp, entry, err);
 	case CHARLIE_KFMT_ELF_PVH:
-		return elf_load(gm, img, rep, cmdline, initrd, entry, err);
+		return elf_load(gm, img, rep, cmdline, initrd, rsdp, entry,
+				err);
 	default:
 		return err_set(err, CHARLIE_E_KERNEL_UNKNOWN_FORMAT, "kernel",
 			       "kernel %s: not a kernel charlie can boot",

@@ -17,6 +17,8 @@ const struct device_entry device_table[] = {
 	{&net_ops, NULL},
 	/* issue 10: the virtio-vsock engine (host side now, queues later) */
 	{&vsock_dev_ops, NULL},
+	/* last: its DSDT describes every device created before it */
+	{&acpi_pm_ops, NULL},
 };
 
 const unsigned int device_table_len =
