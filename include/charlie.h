@@ -109,6 +109,15 @@ enum charlie_err {
 	CHARLIE_E_KERNEL_ELF_ARCH,
 	CHARLIE_E_KERNEL_ELF_SEGMENT,
 	CHARLIE_E_KERNEL_UNKNOWN_FORMAT,
+	/* disks (--disk PATH[,ro]) */
+	CHARLIE_E_DISK_MISSING,
+	CHARLIE_E_DISK_UNREADABLE,
+	CHARLIE_E_DISK_LOCKED,
+	CHARLIE_E_DISK_EMPTY,
+	CHARLIE_E_DISK_SIZE,
+	CHARLIE_E_DISK_NOT_REGULAR,
+	CHARLIE_E_DISK_OPTION,
+	CHARLIE_E_DISK_TOO_MANY,
 	/* host */
 	CHARLIE_E_KVM,
 	CHARLIE_E_HOST,
@@ -125,6 +134,8 @@ struct charlie_error {
 /* Stable short name of an error code, e.g. "kernel-boot-flag". */
 const char *charlie_err_name(enum charlie_err code);
 
+#define CHARLIE_MAX_DISKS 8
+
 struct charlie_config {
 	unsigned int cpus;   /* 1..CHARLIE_MAX_CPUS */
 	uint64_t memory;     /* bytes, multiple of 2 MiB */
@@ -133,14 +144,32 @@ struct charlie_config {
 	const char *cmdline; /* optional */
 	int console_in_fd;   /* -1: no console input */
 	int console_out_fd;  /* -1: console only through the callback */
+	/* virtio-blk disks, in order (/dev/vda, vdb, ...); paths are not
+	 * copied: they must live until charlie_vm_create returns */
+	struct charlie_disk {
+		const char *path;
+		bool read_only; /* shared lock; writes fail in the guest */
+	} disks[CHARLIE_MAX_DISKS];
+	unsigned int nr_disks;
+	bool entropy; /* virtio-rng (default on) */
+	/* add virtio_mmio.device= for each virtio device (kernels with
+	 * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES; default on) */
+	bool virtio_mmio_cmdline;
 };
 
 #define CHARLIE_MAX_CPUS   64
 #define CHARLIE_MIN_MEMORY (16ull << 20)
 #define CHARLIE_MAX_MEMORY (1ull << 40)
 
-/* Defaults: 1 vCPU, 256 MiB, no console fds. */
+/* Defaults: 1 vCPU, 256 MiB, no console fds, no disks, entropy on. */
 void charlie_config_init(struct charlie_config *cfg);
+
+/* Adds a disk from "PATH[,ro]" (the CLI's --disk); `spec` is kept and
+ * cut at the first comma.  Returns 0 or -EINVAL with `err` naming the
+ * disk (unknown option, too many disks).  Files are checked by
+ * charlie_config_validate. */
+int charlie_config_add_disk(struct charlie_config *cfg, char *spec,
+			    struct charlie_error *err);
 
 /* Checks everything that can be checked before start, including the
  * kernel file, the initrd and the command line against the kernel's

@@ -215,6 +215,7 @@ static void usage(FILE *f)
 		"STR]\n"
 		"                   [--cpus N] [--memory SIZE] [--timeline]\n"
 		"                   [--stop-timeout SECS] [--verbose]\n"
+		"                   [--disk PATH[,ro]]... [--no-entropy]\n"
 		"  --kernel PATH      bzImage or ELF vmlinux with a PVH note\n"
 		"  --initrd PATH      initial ramdisk (cpio, may be "
 		"compressed)\n"
@@ -225,9 +226,21 @@ static void usage(FILE *f)
 		"  --timeline         at exit, print how long each phase took\n"
 		"  --stop-timeout S   grace period after the power button "
 		"(default 6)\n"
+		"  --disk PATH[,ro]   a virtio-blk disk (raw image or block "
+		"device; /dev/vda,\n"
+		"                     vdb, ... in order; up to %d); ro: "
+		"read-only, writes fail\n"
+		"  --no-entropy       no virtio-rng (default: one, fed by "
+		"getrandom)\n"
+		"  --no-virtio-cmdline  do not add virtio_mmio.device= to the "
+		"command line\n"
+		"                     (kernels built with "
+		"VIRTIO_MMIO_CMDLINE_DEVICES find devices by it)\n"
+		"  console=hvc0 in --cmdline makes the virtio console the "
+		"interactive one\n"
 		"  --verbose          also print debug lines (unhandled ports, "
 		"...)\n",
-		CHARLIE_MAX_CPUS);
+		CHARLIE_MAX_CPUS, CHARLIE_MAX_DISKS);
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -249,6 +262,10 @@ int cmd_run(int argc, char **argv)
 		{"timeline", no_argument, NULL, 't'},
 		{"stop-timeout", required_argument, NULL, 's'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"disk", required_argument, NULL, 'd'},
+		{"entropy", no_argument, NULL, 'E'},
+		{"no-entropy", no_argument, NULL, 'N'},
+		{"no-virtio-cmdline", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -317,6 +334,19 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'v':
 			ctx.verbose = true;
+			break;
+		case 'd':
+			if (charlie_config_add_disk(&cfg, optarg, &err) < 0) {
+				cli_print_error(&err);
+				return CHARLIE_EXIT_CONFIG;
+			}
+			break;
+		case 'E':
+		case 'N':
+			cfg.entropy = o == 'E';
+			break;
+		case 'V':
+			cfg.virtio_mmio_cmdline = false;
 			break;
 		case 'h':
 			usage(stdout);
