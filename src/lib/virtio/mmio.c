@@ -120,6 +120,11 @@ static void on_kick(void *opaque, int fd, uint32_t events)
 	virtio_lock(v);
 	if (virtio_running(v))
 		notify_all(v);
+	else
+		virtio_warn(v,
+			    "notified in status 0x%x (before DRIVER_OK or "
+			    "after an error): ignored",
+			    v->status);
 	virtio_unlock(v);
 }
 
