@@ -215,7 +215,8 @@ static void chain_longer_than_queue(void **state)
 	enum vq_err e;
 
 	for (uint16_t i = 0; i < 8; i++)
-		setd(DESC, i, BUF, 16, VIRTQ_DESC_F_NEXT, (uint16_t)((i + 1) % 8));
+		setd(DESC, i, BUF, 16, VIRTQ_DESC_F_NEXT,
+		     (uint16_t)((i + 1) % 8));
 	offer(0);
 	assert_int_equal(pop(&e), -EINVAL);
 	assert_int_equal(e, VQ_E_LOOP);
@@ -407,7 +408,7 @@ static void event_idx_suppression(void **state)
 	 * passes 2, i.e. when it becomes 3 */
 	*avail16(2 + 8) = 2;
 	assert_int_equal(vq_push(&gm, &q, 0, 0), 0); /* idx 1 */
-	assert_true(vq_should_notify(&gm, &q));	    /* first: always */
+	assert_true(vq_should_notify(&gm, &q));	     /* first: always */
 	assert_int_equal(vq_push(&gm, &q, 0, 0), 0); /* idx 2 */
 	assert_false(vq_should_notify(&gm, &q));
 	assert_int_equal(vq_push(&gm, &q, 0, 0), 0); /* idx 3 */
@@ -456,34 +457,20 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup(f, setup)
-		T(size_power_of_two),
-		T(rings_aligned),
-		T(rings_inside_ram),
-		T(simple_chain),
-		T(empty_not_ready),
-		T(avail_idx_runaway),
-		T(avail_idx_full_queue_ok),
-		T(head_out_of_range),
-		T(descriptor_loop),
-		T(chain_as_long_as_queue_ok),
-		T(chain_longer_than_queue),
-		T(next_out_of_range),
-		T(buffer_outside_ram),
-		T(buffer_wraps),
-		T(length_sum_overflow),
-		T(readable_after_writable),
-		T(zero_length_skipped),
-		T(indirect_not_negotiated),
-		T(indirect_good),
-		T(indirect_malformed),
-		T(indirect_nested),
-		T(indirect_loop),
-		T(chain_is_a_copy),
-		T(push_writes_used),
-		T(no_interrupt_flag),
-		T(event_idx_suppression),
-		T(avail_event_written),
-		T(chain_read_write_helpers),
+		T(size_power_of_two),	    T(rings_aligned),
+		T(rings_inside_ram),	    T(simple_chain),
+		T(empty_not_ready),	    T(avail_idx_runaway),
+		T(avail_idx_full_queue_ok), T(head_out_of_range),
+		T(descriptor_loop),	    T(chain_as_long_as_queue_ok),
+		T(chain_longer_than_queue), T(next_out_of_range),
+		T(buffer_outside_ram),	    T(buffer_wraps),
+		T(length_sum_overflow),	    T(readable_after_writable),
+		T(zero_length_skipped),	    T(indirect_not_negotiated),
+		T(indirect_good),	    T(indirect_malformed),
+		T(indirect_nested),	    T(indirect_loop),
+		T(chain_is_a_copy),	    T(push_writes_used),
+		T(no_interrupt_flag),	    T(event_idx_suppression),
+		T(avail_event_written),	    T(chain_read_write_helpers),
 	};
 
 	/* 4 GiB of address space for the overflow case, never touched */
