@@ -81,7 +81,7 @@ struct desc {
 };
 
 struct vdev {
-	u32 base, slot;
+	u32 base, slot, q;
 	u16 qsize, avail_idx, used_seen;
 	struct desc *desc;
 	volatile u16 *avail; /* flags, idx, ring[] */
@@ -192,7 +192,7 @@ static void dev_queue(struct vdev *d, u16 qsize)
 	memset8((void *)d->desc, 0, 16u * qsize);
 	memset8((void *)d->avail, 0, 6u + 2u * qsize);
 	memset8((void *)d->used, 0, 6u + 8u * qsize);
-	wr(d, R_QSEL, 0);
+	wr(d, R_QSEL, d->q);
 	wr(d, R_QNUM, qsize);
 	wr(d, R_QDESC, (u32)d->desc);
 	wr(d, R_QDESC + 4, 0);
@@ -233,7 +233,7 @@ static void submit_step(struct vdev *d, u16 head, u16 step)
 	barrier();
 	d->avail[1] = d->avail_idx;
 	barrier();
-	wr(d, R_QNOTIFY, 0);
+	wr(d, R_QNOTIFY, d->q);
 }
 
 static void submit(struct vdev *d, u16 head)
@@ -760,9 +760,97 @@ static void case_lifecycle(void)
 	       "rng NEEDS_RESET; blk1 and a reset rng work");
 }
 
-void hostile_main(void);
-void hostile_main(void)
+/* ---- hvcecho: the interactive console test (virtio_console.sh) ---- */
+
+#define CON_BASE 0xd0001000u
+
+static struct vdev con_rx, con_tx;
+
+static void con_puts(const char *s)
 {
+	char *b = (char *)BUF(con_tx.slot);
+	u32 n = 0;
+
+	while (s[n] && n < 4096) {
+		b[n] = s[n];
+		n++;
+	}
+	setd(con_tx.desc, 0, BUF(con_tx.slot), n, 0, 0);
+	submit(&con_tx, 0);
+	wait_dev(&con_tx, SPINS);
+}
+
+/* Says HVC0-READY through virtio-console, reads one line typed on the
+ * host's terminal, answers HVC0-GOT=<line>. */
+static void hvcecho(void)
+{
+	char line[80], out[100];
+	u32 n = 0, i, k;
+	const char *p = "HVC0-GOT=";
+
+	dev_at(&con_rx, CON_BASE, 1);
+	dev_at(&con_tx, CON_BASE, 4);
+	con_tx.q = 1;
+	if (dev_features(&con_rx, 0)) {
+		puts("HVC0 SETUP FAILED\n");
+		return;
+	}
+	dev_queue(&con_rx, 16);
+	dev_queue(&con_tx, 16);
+	wr(&con_rx, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	con_puts("HVC0-READY type a line\r\n");
+	for (int tries = 0; tries < 2000 && n < sizeof(line) - 1; tries++) {
+		u16 seen = con_rx.used_seen;
+		char *b = (char *)BUF(con_rx.slot);
+		int done = 0;
+
+		setd(con_rx.desc, 0, BUF(con_rx.slot), 64, F_WRITE, 0);
+		submit(&con_rx, 0);
+		while (wait_dev(&con_rx, SPINS) == W_TIMEOUT && tries++ < 2000)
+			;
+		k = used_len(&con_rx, seen);
+		for (i = 0; i < k && i < 64; i++) {
+			if (b[i] == '\r' || b[i] == '\n') {
+				done = 1;
+				break;
+			}
+			if (n < sizeof(line) - 1)
+				line[n++] = b[i];
+		}
+		if (done)
+			break;
+	}
+	for (k = 0; p[k]; k++)
+		out[k] = p[k];
+	for (i = 0; i < n; i++)
+		out[k++] = line[i];
+	out[k++] = '\r';
+	out[k++] = '\n';
+	out[k] = 0;
+	con_puts(out);
+}
+
+static int has_word(const char *s, const char *w)
+{
+	for (; s && *s; s++) {
+		u32 i = 0;
+
+		while (w[i] && s[i] == w[i])
+			i++;
+		if (!w[i] && (s[i] == 0 || s[i] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+/* EBX at entry: struct hvm_start_info; cmdline_paddr is at offset 24. */
+void hostile_main(const u32 *start_info);
+void hostile_main(const u32 *start_info)
+{
+	if (start_info && has_word((const char *)start_info[6], "hvcecho")) {
+		hvcecho();
+		return;
+	}
 	puts("HOSTILE START\n");
 	dev_at(&rng, RNG_BASE, 0);
 	dev_at(&blk0, BLK0_BASE, 2);
@@ -790,8 +878,9 @@ void hostile_main(void)
 __asm__(".section .text.entry, \"ax\"\n"
 	".globl hostile_entry\n"
 	"hostile_entry:\n"
-	"	mov $0x300000, %esp\n"
-	"	call hostile_main\n"
+	"\tmov $0x300000, %esp\n"
+	"\tpush %ebx\n"
+	"\tcall hostile_main\n"
 	"	mov $0xfe, %al\n"
 	"	outb %al, $0x64\n"
 	"1:	cli\n"
