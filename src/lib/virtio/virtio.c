@@ -76,11 +76,16 @@ int virtio_pop(struct virtio *v, unsigned int q, struct vq_chain *c)
 		return 0;
 	vq = &v->vq[q];
 	ret = vq_pop(gm, vq, c, &e);
-	if (ret >= 0) {
-		if (ret == 0)
-			vq_set_avail_event(gm, vq);
-		return ret;
+	if (ret == 0) {
+		/* EVENT_IDX: ask for a kick at the next buffer, then look
+		 * again: one made available before the driver saw the new
+		 * avail_event would get no kick (section 2.7.10) */
+		vq_set_avail_event(gm, vq);
+		if (vq->event_idx && vq_has_avail(gm, vq))
+			ret = vq_pop(gm, vq, c, &e);
 	}
+	if (ret >= 0)
+		return ret;
 	if (!vq_err_is_ring(e))
 		virtio_push(v, q, c->head, 0);
 	virtio_fail(v, "queue %u: %s; the device needs a reset", q,
