@@ -44,6 +44,5 @@ extern const struct device_ops uart8250_ops;
 extern const struct device_ops i8042_ops;
 extern const struct device_ops cmos_ops;
 extern const struct device_ops boot_marker_ops;
-extern const struct device_ops net_ops; /* net/device.c */
 
 #endif
