@@ -118,6 +118,15 @@ enum charlie_err {
 	CHARLIE_E_NET_TAP,	   /* bad name, no /dev/net/tun, not a TAP */
 	CHARLIE_E_NET_TAP_PERM,	   /* TAP needs CAP_NET_ADMIN */
 	CHARLIE_E_NET_BACKEND,	   /* the backend could not start */
+	/* disks (--disk PATH[,ro]) */
+	CHARLIE_E_DISK_MISSING,
+	CHARLIE_E_DISK_UNREADABLE,
+	CHARLIE_E_DISK_LOCKED,
+	CHARLIE_E_DISK_EMPTY,
+	CHARLIE_E_DISK_SIZE,
+	CHARLIE_E_DISK_NOT_REGULAR,
+	CHARLIE_E_DISK_OPTION,
+	CHARLIE_E_DISK_TOO_MANY,
 	/* host */
 	CHARLIE_E_KVM,
 	CHARLIE_E_HOST,
@@ -189,6 +198,7 @@ int charlie_net_parse(const char *spec, struct charlie_net *out,
  * seed pinned ce:a5:71:e0:00:01). */
 void charlie_net_mac(const struct charlie_config *cfg, unsigned int nic,
 		     uint8_t mac[6]);
+#define CHARLIE_MAX_DISKS 8
 
 struct charlie_config {
 	unsigned int cpus;   /* 1..CHARLIE_MAX_CPUS */
@@ -207,14 +217,32 @@ struct charlie_config {
 		uint64_t cid;	 /* 3..0xfffffffe, one VM per CID */
 		const char *uds; /* optional */
 	} vsock;
+	/* virtio-blk disks, in order (/dev/vda, vdb, ...); paths are not
+	 * copied: they must live until charlie_vm_create returns */
+	struct charlie_disk {
+		const char *path;
+		bool read_only; /* shared lock; writes fail in the guest */
+	} disks[CHARLIE_MAX_DISKS];
+	unsigned int nr_disks;
+	bool entropy; /* virtio-rng (default on) */
+	/* add virtio_mmio.device= for each virtio device (kernels with
+	 * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES; default on) */
+	bool virtio_mmio_cmdline;
 };
 
 #define CHARLIE_MAX_CPUS   64
 #define CHARLIE_MIN_MEMORY (16ull << 20)
 #define CHARLIE_MAX_MEMORY (1ull << 40)
 
-/* Defaults: 1 vCPU, 256 MiB, no console fds. */
+/* Defaults: 1 vCPU, 256 MiB, no console fds, no disks, entropy on. */
 void charlie_config_init(struct charlie_config *cfg);
+
+/* Adds a disk from "PATH[,ro]" (the CLI's --disk); `spec` is kept and
+ * cut at the first comma.  Returns 0 or -EINVAL with `err` naming the
+ * disk (unknown option, too many disks).  Files are checked by
+ * charlie_config_validate. */
+int charlie_config_add_disk(struct charlie_config *cfg, char *spec,
+			    struct charlie_error *err);
 
 /* Checks everything that can be checked before start, including the
  * kernel file, the initrd and the command line against the kernel's

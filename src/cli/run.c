@@ -273,8 +273,9 @@ static void usage(FILE *f)
 		"usage: charlie run --kernel PATH [--initrd PATH] [--cmdline "
 		"STR]\n"
 		"                   [--cpus N] [--memory SIZE] [--timeline]\n"
-		"                   [--stop-timeout SECS] [--verbose] [--net "
-		"SPEC]...\n"
+		"                   [--stop-timeout SECS] [--verbose]\n"
+		"                   [--disk PATH[,ro]]... [--no-entropy] "
+		"[--net SPEC]...\n"
 		"                   [--vsock cid=N[,uds=PATH]]\n"
 		"  --kernel PATH      bzImage or ELF vmlinux with a PVH note\n"
 		"  --initrd PATH      initial ramdisk (cpio, may be "
@@ -286,6 +287,18 @@ static void usage(FILE *f)
 		"  --timeline         at exit, print how long each phase took\n"
 		"  --stop-timeout S   grace period after the power button "
 		"(default 6)\n"
+		"  --disk PATH[,ro]   a virtio-blk disk (raw image or block "
+		"device; /dev/vda,\n"
+		"                     vdb, ... in order; up to %d); ro: "
+		"read-only, writes fail\n"
+		"  --no-entropy       no virtio-rng (default: one, fed by "
+		"getrandom)\n"
+		"  --no-virtio-cmdline  do not add virtio_mmio.device= to the "
+		"command line\n"
+		"                     (kernels built with "
+		"VIRTIO_MMIO_CMDLINE_DEVICES find devices by it)\n"
+		"  console=hvc0 in --cmdline makes the virtio console the "
+		"interactive one\n"
 		"  --verbose          also print debug lines (unhandled ports, "
 		"...)\n"
 		"  --net SPEC         a network card; give several for "
@@ -325,7 +338,7 @@ static void usage(FILE *f)
 		"  charlie run --kernel bzImage --initrd bingo.cpio \\\n"
 		"      --net nat,restrict,forward=8080:8080\n"
 		"  then: curl http://127.0.0.1:8080/\n",
-		CHARLIE_MAX_CPUS);
+		CHARLIE_MAX_CPUS, CHARLIE_MAX_DISKS);
 }
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -352,6 +365,10 @@ int cmd_run(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"net", required_argument, NULL, 'n'},
 		{"vsock", required_argument, NULL, CLI_OPT_VSOCK},
+		{"disk", required_argument, NULL, 'd'},
+		{"entropy", no_argument, NULL, 'E'},
+		{"no-entropy", no_argument, NULL, 'N'},
+		{"no-virtio-cmdline", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -441,6 +458,19 @@ int cmd_run(int argc, char **argv)
 				return bad_usage("--vsock: '%s' is not "
 						 "cid=N[,uds=PATH]",
 						 optarg);
+			break;
+		case 'd':
+			if (charlie_config_add_disk(&cfg, optarg, &err) < 0) {
+				cli_print_error(&err);
+				return CHARLIE_EXIT_CONFIG;
+			}
+			break;
+		case 'E':
+		case 'N':
+			cfg.entropy = o == 'E';
+			break;
+		case 'V':
+			cfg.virtio_mmio_cmdline = false;
 			break;
 		case 'h':
 			usage(stdout);

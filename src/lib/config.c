@@ -9,8 +9,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdio.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -22,6 +25,8 @@ void charlie_config_init(struct charlie_config *cfg)
 	cfg->memory = 256ull << 20;
 	cfg->console_in_fd = -1;
 	cfg->console_out_fd = -1;
+	cfg->entropy = true;
+	cfg->virtio_mmio_cmdline = true;
 }
 
 static int check_initrd(const char *path, uint64_t *size,
@@ -96,6 +101,127 @@ static int check_vsock(const struct charlie_vsock_config *v,
 	return 0;
 }
 
+int charlie_config_add_disk(struct charlie_config *cfg, char *spec,
+			    struct charlie_error *err)
+{
+	struct charlie_disk *d;
+	char *opt = strchr(spec, ','), *next;
+
+	if (cfg->nr_disks >= CHARLIE_MAX_DISKS)
+		return err_set(err, CHARLIE_E_DISK_TOO_MANY, "disk",
+			       "disk %s: more than %d disks", spec,
+			       CHARLIE_MAX_DISKS);
+	d = &cfg->disks[cfg->nr_disks];
+	*d = (struct charlie_disk){.path = spec};
+	if (opt)
+		*opt++ = 0;
+	if (!*spec)
+		return err_set(err, CHARLIE_E_DISK_MISSING, "disk",
+			       "disk: no path given (--disk PATH[,ro])");
+	for (; opt; opt = next) {
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = 0;
+		if (!strcmp(opt, "ro")) {
+			d->read_only = true;
+			continue;
+		}
+		return err_set(err, CHARLIE_E_DISK_OPTION, "disk",
+			       "disk %s: unknown option \"%s\" (known: ro)",
+			       spec, opt);
+	}
+	cfg->nr_disks++;
+	return 0;
+}
+
+static int disk_err(int fd, struct charlie_error *err, enum charlie_err code,
+		    const struct charlie_disk *d, const char *why)
+{
+	if (fd >= 0)
+		close(fd);
+	return err_set(err, code, "disk", "disk %s: %s", d->path, why);
+}
+
+int config_open_disk(const struct charlie_disk *d, uint64_t *size,
+		     struct charlie_error *err)
+{
+	struct flock lk = {.l_whence = SEEK_SET};
+	struct stat st;
+	char why[300];
+	int fd;
+
+	if (stat(d->path, &st) < 0) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		return disk_err(-1, err,
+				errno == ENOENT || errno == ENOTDIR
+					? CHARLIE_E_DISK_MISSING
+					: CHARLIE_E_DISK_UNREADABLE,
+				d, why);
+	}
+	if (S_ISDIR(st.st_mode))
+		return disk_err(-1, err, CHARLIE_E_DISK_NOT_REGULAR, d,
+				"is a directory");
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return disk_err(-1, err, CHARLIE_E_DISK_NOT_REGULAR, d,
+				"not a regular file or block device");
+	fd = open(d->path, (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "cannot open %s: %s",
+			 d->read_only ? "for reading"
+				      : "for reading and writing (add ,ro?)",
+			 strerror(errno));
+		return disk_err(-1, err, CHARLIE_E_DISK_UNREADABLE, d, why);
+	}
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, size) < 0)
+			return disk_err(fd, err, CHARLIE_E_DISK_UNREADABLE, d,
+					"cannot read the device size");
+	} else {
+		*size = (uint64_t)st.st_size;
+	}
+	if (*size == 0)
+		return disk_err(fd, err, CHARLIE_E_DISK_EMPTY, d,
+				"is empty (0 bytes)");
+	if (*size % 512) {
+		snprintf(why, sizeof(why),
+			 "size %llu is not a multiple of 512 bytes",
+			 (unsigned long long)*size);
+		return disk_err(fd, err, CHARLIE_E_DISK_SIZE, d, why);
+	}
+	/* OFD locks (per open file): one writer, or any number of
+	 * readers, across VMs and within one. */
+	lk.l_type = d->read_only ? F_RDLCK : F_WRLCK;
+	if (fcntl(fd, F_OFD_SETLK, &lk) < 0)
+		return disk_err(
+			fd, err, CHARLIE_E_DISK_LOCKED, d,
+			d->read_only ? "locked for writing (by another VM, or "
+				       "given twice)"
+				     : "locked (by another VM, or given "
+				       "twice): no two writers, no writer "
+				       "beside readers");
+	return fd;
+}
+
+static int check_disks(const struct charlie_config *cfg,
+		       struct charlie_error *err)
+{
+	int fds[CHARLIE_MAX_DISKS], ret = 0;
+	unsigned int n = 0;
+	uint64_t size;
+
+	/* all open at once, so the same image twice is refused too */
+	for (; n < cfg->nr_disks && n < CHARLIE_MAX_DISKS; n++) {
+		fds[n] = config_open_disk(&cfg->disks[n], &size, err);
+		if (fds[n] < 0) {
+			ret = fds[n];
+			break;
+		}
+	}
+	while (n--)
+		close(fds[n]);
+	return ret;
+}
+
 int config_check_basic(const struct charlie_config *cfg, uint64_t *initrd_size,
 		       struct charlie_error *err)
 {
@@ -140,7 +266,7 @@ int config_check_basic(const struct charlie_config *cfg, uint64_t *initrd_size,
 	ret = net_config_check(cfg, err);
 	if (ret)
 		return ret;
-	return 0;
+	return check_disks(cfg, err);
 }
 
 int charlie_config_validate(const struct charlie_config *cfg,

@@ -9,4 +9,12 @@
 int config_check_basic(const struct charlie_config *cfg, uint64_t *initrd_size,
 		       struct charlie_error *err);
 
+/* Opens and locks disk `d` (a shared lock when read-only, else an
+ * exclusive one: no two writers), checking it is a non-empty regular file
+ * or block device whose size is a multiple of 512.  Returns the fd (its
+ * lock lives as long as it) with *size, or -EINVAL with `err` naming the
+ * disk.  Nothing is written. */
+int config_open_disk(const struct charlie_disk *d, uint64_t *size,
+		     struct charlie_error *err);
+
 #endif

@@ -44,7 +44,6 @@ extern const struct device_ops uart8250_ops;
 extern const struct device_ops i8042_ops;
 extern const struct device_ops cmos_ops;
 extern const struct device_ops boot_marker_ops;
-extern const struct device_ops net_ops; /* net/device.c */
 extern const struct device_ops vsock_dev_ops;
 /* acpi/pm.c: tables + PM registers; the last entry of the table */
 extern const struct device_ops acpi_pm_ops;

@@ -46,8 +46,9 @@ static void check(struct vsock_engine *e)
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	static uint8_t buf[VSOCK_MAX_PAYLOAD + 64];
-	struct vsock_params p = {
-		.guest_cid = CID, .max_conns = MAX_CONNS, .buf_alloc = BUF_ALLOC};
+	struct vsock_params p = {.guest_cid = CID,
+				 .max_conns = MAX_CONNS,
+				 .buf_alloc = BUF_ALLOC};
 	struct vsock_engine *e;
 	struct virtio_vsock_hdr h;
 

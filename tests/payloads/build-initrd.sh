@@ -4,7 +4,7 @@
 # runs emulated (TCG inside the test host), where unpacking is cheaper than
 # decompressing.
 #
-#   tests/payloads/build-initrd.sh OUT
+#   tests/payloads/build-initrd.sh OUT [INIT]   (INIT: default tests/payloads/init)
 #
 # Exit: 0 ok, 2 usage, 4 busybox-static or cpio missing.
 set -eu
@@ -12,8 +12,9 @@ die() {
 	echo "build-initrd: $2" >&2
 	exit "$1"
 }
-[ $# -eq 1 ] || die 2 "usage: build-initrd.sh OUT"
+[ $# -ge 1 ] && [ $# -le 2 ] || die 2 "usage: build-initrd.sh OUT [INIT]"
 out=$1
+init=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=
 for b in /bin/busybox /usr/bin/busybox; do
@@ -33,10 +34,11 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/payload.XXXXXX")
 trap 'rm -rf "$stage"' EXIT INT TERM
 mkdir -p "$stage/bin" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp"
 cp "$busybox" "$stage/bin/busybox"
-for a in sh mount cat echo grep sed dmesg date cut reboot poweroff sleep ls uname; do
+for a in sh mount cat echo grep sed dmesg date cut reboot poweroff sleep ls uname \
+	md5sum dd od head tr sync insmod blockdev; do
 	ln -s busybox "$stage/bin/$a"
 done
-cp "$here/init" "$stage/init"
+cp "${init:-$here/init}" "$stage/init"
 chmod 755 "$stage/init"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -10,3 +10,20 @@ $(PAYLOAD_INITRD): tests/payloads/build-initrd.sh tests/payloads/init \
 payloads: $(PAYLOAD_INITRD)
 
 CHECK_DEPS += $(PAYLOAD_INITRD)
+
+# The virtio tests in the test host (testhost_virtio.sh): the same
+# initramfs with init-virtio as /init, and ptyfeed (types on charlie's
+# terminal in L1, which has no tmux).
+PAYLOAD_VIRTIO_INITRD := $(BUILD)/tests/payloads/virtio-initrd.cpio
+PAYLOAD_PTYFEED := $(BUILD)/tests/payloads/ptyfeed
+
+$(PAYLOAD_VIRTIO_INITRD): tests/payloads/build-initrd.sh tests/payloads/init-virtio \
+		$(wildcard /bin/busybox)
+	sh tests/payloads/build-initrd.sh $@ tests/payloads/init-virtio
+
+$(PAYLOAD_PTYFEED): tests/payloads/ptyfeed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -static -o $@ $<
+
+payloads: $(PAYLOAD_VIRTIO_INITRD) $(PAYLOAD_PTYFEED)
+CHECK_DEPS += $(PAYLOAD_VIRTIO_INITRD) $(PAYLOAD_PTYFEED)

@@ -4,6 +4,7 @@
  * A new device is a new file plus one line here.
  */
 #include "device.h"
+#include "virtio/virtio.h"
 
 static const struct uart_param com1 = {
 	.base = 0x3f8, .irq = 4, .name = "COM1", .console = true};
@@ -13,8 +14,11 @@ const struct device_entry device_table[] = {
 	{&i8042_ops, NULL},
 	{&cmos_ops, NULL},
 	{&boot_marker_ops, NULL},
-	/* one per --net; virtio-net will replace it */
-	{&net_ops, NULL},
+	/* virtio-mmio windows from 0xd0000000 in this order (mmio.c) */
+	{&virtio_rng_ops, NULL},
+	{&virtio_console_ops, NULL},
+	{&virtio_blk_ops, NULL},
+	{&virtio_net_ops, NULL}, /* one per --net */
 	/* issue 10: the virtio-vsock engine (host side now, queues later) */
 	{&vsock_dev_ops, NULL},
 	/* last: its DSDT describes every device created before it */

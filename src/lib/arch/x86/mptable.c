@@ -14,7 +14,10 @@
 #define APIC_VERSION 0x14
 #define IOAPIC_ADDR  0xfec00000u
 #define LAPIC_ADDR   0xfee00000u
-#define ISA_IRQS     16
+/* All 24 I/O APIC pins: 0-15 as on a PC, 16-23 for virtio-mmio devices
+ * (host_alloc_irq), which a kernel without ACPI finds only here
+ * (Firecracker lists every pin the same way). */
+#define ISA_IRQS 24
 
 struct __attribute__((packed)) mpf {
 	char sig[4];

@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: MIT
+/* The virtio-mmio transport and the blk, rng and console devices on the
+ * fake host over synthetic guest memory, and the --disk checks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fake_host.h"
+#include "virtio/virtio.h"
+#include "config.h"
+
+#define BASE  HOST_MMIO_POOL_START
+#define DESC  0x1000ull
+#define AVAIL 0x2000ull
+#define USED  0x3000ull
+#define BUF   0x8000ull
+
+static uint8_t ram[0x20000];
+static struct gm gm;
+
+struct t {
+	struct fake_host *f;
+	const struct device_ops *ops;
+	void *state;
+	char path[64];
+	uint16_t avail_idx;
+};
+
+static uint32_t r32(struct t *t, uint64_t off)
+{
+	uint32_t v = 0xffffffff;
+
+	host_mmio(&t->f->h, BASE + off, false, (uint8_t *)&v, 4);
+	return v;
+}
+
+static void w32(struct t *t, uint64_t off, uint32_t v)
+{
+	host_mmio(&t->f->h, BASE + off, true, (uint8_t *)&v, 4);
+}
+
+static struct t *make(const struct device_ops *ops, bool ro,
+		      const char *cmdline)
+{
+	struct t *t = calloc(1, sizeof(*t));
+	struct gm_region r = {0, sizeof(ram), ram};
+	struct charlie_error err = {0};
+
+	memset(ram, 0, sizeof(ram));
+	gm_init_from(&gm, &r, 1);
+	t->f = fake_host_new();
+	t->f->h.gm = &gm;
+	t->f->cfg.cmdline = cmdline;
+	t->ops = ops;
+	if (ops == &virtio_blk_ops) {
+		int fd;
+
+		snprintf(t->path, sizeof(t->path), "/tmp/charlie-vblk-XXXXXX");
+		fd = mkstemp(t->path);
+		assert_true(fd >= 0);
+		for (int s = 0; s < 64; s++) {
+			char sec[512];
+
+			memset(sec, 'A' + s % 26, sizeof(sec));
+			assert_int_equal(write(fd, sec, 512), 512);
+		}
+		close(fd);
+		t->f->cfg.disks[0].path = t->path;
+		t->f->cfg.disks[0].read_only = ro;
+		t->f->cfg.nr_disks = 1;
+	}
+	assert_int_equal(ops->create(&t->f->h, NULL, 0, &t->state, &err), 0);
+	return t;
+}
+
+static void drop(struct t *t)
+{
+	t->ops->destroy(t->state);
+	if (t->path[0])
+		unlink(t->path);
+	fake_host_free(t->f);
+	free(t);
+}
+
+/* The driver's steps (virtio 1.2 section 3.1.1) for queue `q`. */
+static void driver_up(struct t *t, uint32_t feat, unsigned int nq)
+{
+	w32(t, 0x70, 0);
+	w32(t, 0x70, 1);
+	w32(t, 0x70, 3);
+	w32(t, 0x24, 0);
+	w32(t, 0x20, feat);
+	w32(t, 0x24, 1);
+	w32(t, 0x20, 1);
+	w32(t, 0x70, 0xb);
+	for (unsigned int q = 0; q < nq; q++) {
+		/* fresh rings, as a driver allocates them */
+		memset(ram + DESC + q * 0x4000, 0, 0x3000);
+		w32(t, 0x30, q);
+		w32(t, 0x38, 8);
+		w32(t, 0x80, (uint32_t)(DESC + q * 0x4000));
+		w32(t, 0x90, (uint32_t)(AVAIL + q * 0x4000));
+		w32(t, 0xa0, (uint32_t)(USED + q * 0x4000));
+		w32(t, 0x44, 1);
+		assert_int_equal(r32(t, 0x44), 1);
+	}
+	w32(t, 0x70, 0xf);
+	assert_int_equal(r32(t, 0x70), 0xf);
+}
+
+static void setd(unsigned int q, uint16_t i, uint64_t addr, uint32_t len,
+		 uint16_t flags, uint16_t next)
+{
+	uint8_t *p = ram + DESC + q * 0x4000 + 16u * i;
+
+	memcpy(p, &addr, 8);
+	memcpy(p + 8, &len, 4);
+	memcpy(p + 12, &flags, 2);
+	memcpy(p + 14, &next, 2);
+}
+
+static void kick(struct t *t, unsigned int q, uint16_t head)
+{
+	uint16_t *avail = (uint16_t *)(ram + AVAIL + q * 0x4000);
+
+	avail[2 + avail[1] % 8] = head;
+	avail[1]++;
+	w32(t, 0x50, q);
+}
+
+static uint16_t used_idx(unsigned int q)
+{
+	return *(uint16_t *)(ram + USED + q * 0x4000 + 2);
+}
+
+static uint32_t used_len(unsigned int q, unsigned int n)
+{
+	uint32_t v;
+
+	memcpy(&v, ram + USED + q * 0x4000 + 4 + 8 * (n % 8) + 4, 4);
+	return v;
+}
+
+/* ---- transport ---- */
+
+static void registers(void **state)
+{
+	struct t *t = make(&virtio_rng_ops, false, NULL);
+
+	assert_int_equal(r32(t, 0x000), 0x74726976);
+	assert_int_equal(r32(t, 0x004), 2);
+	assert_int_equal(r32(t, 0x008), VIRTIO_ID_RNG);
+	w32(t, 0x14, 1);
+	assert_int_equal(r32(t, 0x10) & 1, 1); /* VERSION_1 (bit 32) */
+	assert_int_equal(t->f->h.nr_platdev, 1);
+	assert_string_equal(t->f->h.platdev[0].hid, "LNRO0005");
+	assert_int_equal(t->f->h.platdev[0].mmio_base, BASE);
+	assert_int_equal(t->f->h.platdev[0].irq, 16);
+	assert_false(t->f->h.platdev[0].irq_level);
+	assert_string_equal(t->f->h.cmdline_extra,
+			    "virtio_mmio.device=4K@0xd0000000:16");
+	drop(t);
+}
+
+static void status_transitions(void **state)
+{
+	struct t *t = make(&virtio_rng_ops, false, NULL);
+
+	w32(t, 0x70, 4); /* DRIVER_OK from 0 */
+	assert_int_equal(r32(t, 0x70), 0);
+	w32(t, 0x70, 1);
+	w32(t, 0x70, 0xf); /* skipping steps */
+	assert_int_equal(r32(t, 0x70), 1);
+	w32(t, 0x70, 3);
+	w32(t, 0x70, 0xb); /* without VERSION_1: refused */
+	assert_int_equal(r32(t, 0x70), 3);
+	w32(t, 0x24, 1);
+	w32(t, 0x20, 1);
+	w32(t, 0x24, 0);
+	w32(t, 0x20, 1u << 20); /* never offered */
+	w32(t, 0x70, 0xb);
+	assert_int_equal(r32(t, 0x70), 3);
+	w32(t, 0x20, 0);
+	w32(t, 0x70, 0xb);
+	assert_int_equal(r32(t, 0x70), 0xb);
+	w32(t, 0x70, 1); /* clearing bits */
+	assert_int_equal(r32(t, 0x70), 0xb);
+	w32(t, 0x70, 0x8b); /* FAILED at any time */
+	assert_int_equal(r32(t, 0x70), 0x8b);
+	w32(t, 0x70, 0);
+	assert_int_equal(r32(t, 0x70), 0);
+	assert_true(t->f->log_lines > 0);
+	drop(t);
+}
+
+static void queue_sel_and_size(void **state)
+{
+	struct t *t = make(&virtio_rng_ops, false, NULL);
+
+	w32(t, 0x70, 1);
+	w32(t, 0x70, 3);
+	w32(t, 0x24, 1);
+	w32(t, 0x20, 1);
+	w32(t, 0x70, 0xb);
+	w32(t, 0x30, 1); /* rng has one queue */
+	assert_int_equal(r32(t, 0x34), 0);
+	w32(t, 0x38, 8);
+	w32(t, 0x44, 1);
+	assert_int_equal(r32(t, 0x44), 0);
+	w32(t, 0x30, 0);
+	assert_int_equal(r32(t, 0x34), 64);
+	w32(t, 0x38, 6); /* not a power of two */
+	w32(t, 0x80, DESC);
+	w32(t, 0x90, AVAIL);
+	w32(t, 0xa0, USED);
+	w32(t, 0x44, 1);
+	assert_int_equal(r32(t, 0x44), 0);
+	assert_int_equal(r32(t, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET,
+			 VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	w32(t, 0x70, 0);
+	assert_int_equal(r32(t, 0x70), 0);
+	drop(t);
+}
+
+static void config_bounds(void **state)
+{
+	struct t *t = make(&virtio_blk_ops, false, NULL);
+	uint8_t b[8];
+
+	assert_int_equal(r32(t, 0x100), 64); /* capacity */
+	assert_int_equal(r32(t, 0x100 + 20), 512);
+	assert_int_equal(r32(t, 0x100 + 22), 0); /* crosses the end */
+	assert_int_equal(r32(t, 0x100 + 24), 0);
+	memset(b, 0x77, sizeof(b));
+	host_mmio(&t->f->h, BASE + 0xfff, false, b, 1);
+	assert_int_equal(b[0], 0);
+	host_mmio(&t->f->h, BASE + 0x100, false, b, 8); /* 64-bit read */
+	assert_int_equal(b[0], 64);
+	w32(t, 0x100, 5);
+	assert_int_equal(r32(t, 0x100), 64);
+	drop(t);
+}
+
+static void notify_before_driver_ok(void **state)
+{
+	struct t *t = make(&virtio_rng_ops, false, NULL);
+
+	driver_up(t, 0, 1);
+	w32(t, 0x70, 0);
+	w32(t, 0x70, 1);
+	setd(0, 0, BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 0, 0);
+	assert_int_equal(used_idx(0), 0);
+	drop(t);
+}
+
+/* ---- rng ---- */
+
+static void rng_fills(void **state)
+{
+	struct t *t = make(&virtio_rng_ops, false, NULL);
+	uint8_t zero[64] = {0};
+
+	driver_up(t, 0, 1);
+	setd(0, 0, BUF, 64, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 0, 0);
+	assert_int_equal(used_idx(0), 1);
+	assert_int_equal(used_len(0, 0), 64);
+	assert_memory_not_equal(ram + BUF, zero, 64);
+	assert_int_equal(r32(t, 0x60) & 1, 1);
+	w32(t, 0x64, 1);
+	assert_int_equal(r32(t, 0x60), 0);
+	drop(t);
+}
+
+static void rng_bad_chain_needs_reset(void **state)
+{
+	struct t *t = make(&virtio_rng_ops, false, NULL);
+
+	driver_up(t, 0, 1);
+	setd(0, 0, 0x7fff0000, 64, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 0, 0);
+	assert_int_equal(used_idx(0), 1); /* completed, 0 bytes */
+	assert_int_equal(used_len(0, 0), 0);
+	assert_int_equal(r32(t, 0x70) & 0x40, 0x40);
+	assert_int_equal(r32(t, 0x60) & 2, 2); /* config change */
+	/* no service until reset */
+	setd(0, 1, BUF, 64, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 0, 1);
+	assert_int_equal(used_idx(0), 1);
+	driver_up(t, 0, 1); /* after a reset it works again */
+	setd(0, 0, BUF, 64, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 0, 0);
+	assert_int_equal(used_idx(0), 1);
+	assert_int_equal(used_len(0, 0), 64);
+	drop(t);
+}
+
+/* ---- blk ---- */
+
+static uint8_t blk_req(struct t *t, uint32_t type, uint64_t sector,
+		       uint32_t len, bool data_writable)
+{
+	uint8_t hdr[16] = {0};
+	uint16_t n = 0;
+
+	memcpy(hdr, &type, 4);
+	memcpy(hdr + 8, &sector, 8);
+	memcpy(ram + BUF, hdr, 16);
+	ram[BUF + 0x100] = 0xee;
+	setd(0, n, BUF, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(n + 1));
+	n++;
+	if (len) {
+		setd(0, n, BUF + 0x1000, len,
+		     VIRTQ_DESC_F_NEXT |
+			     (data_writable ? VIRTQ_DESC_F_WRITE : 0),
+		     (uint16_t)(n + 1));
+		n++;
+	}
+	setd(0, n, BUF + 0x100, 1, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 0, 0);
+	return ram[BUF + 0x100];
+}
+
+static void blk_read(void **state)
+{
+	struct t *t = make(&virtio_blk_ops, false, NULL);
+
+	driver_up(t, 0, 1);
+	assert_int_equal(blk_req(t, 0, 2, 1024, true), 0);
+	assert_int_equal(ram[BUF + 0x1000], 'C');
+	assert_int_equal(ram[BUF + 0x1000 + 1023], 'D');
+	assert_int_equal(used_len(0, 0), 1025);
+	drop(t);
+}
+
+static void blk_write_and_flush(void **state)
+{
+	struct t *t = make(&virtio_blk_ops, false, NULL);
+	char c;
+	int fd;
+
+	driver_up(t, 0, 1);
+	memset(ram + BUF + 0x1000, 'z', 512);
+	assert_int_equal(blk_req(t, 1, 9, 512, false), 0);
+	assert_int_equal(blk_req(t, 4, 0, 0, false), 0);
+	fd = open(t->path, O_RDONLY);
+	assert_int_equal(pread(fd, &c, 1, 9 * 512), 1);
+	close(fd);
+	assert_int_equal(c, 'z');
+	drop(t);
+}
+
+static void blk_ro_refuses_writes(void **state)
+{
+	struct t *t = make(&virtio_blk_ops, true, NULL);
+	char c;
+	int fd;
+
+	w32(t, 0x14, 0);
+	assert_true(r32(t, 0x10) & (1u << 5)); /* VIRTIO_BLK_F_RO offered */
+	driver_up(t, 0, 1);		       /* ... but not accepted */
+	memset(ram + BUF + 0x1000, 'z', 512);
+	assert_int_equal(blk_req(t, 1, 0, 512, false), 1);
+	fd = open(t->path, O_RDONLY);
+	assert_int_equal(pread(fd, &c, 1, 0), 1);
+	close(fd);
+	assert_int_equal(c, 'A');
+	drop(t);
+}
+
+static void blk_ranges(void **state)
+{
+	struct t *t = make(&virtio_blk_ops, false, NULL);
+
+	driver_up(t, 0, 1);
+	assert_int_equal(blk_req(t, 0, 64, 512, true), 1);
+	assert_int_equal(blk_req(t, 0, 63, 1024, true), 1);
+	assert_int_equal(blk_req(t, 0, UINT64_MAX, 512, true), 1);
+	assert_int_equal(blk_req(t, 0, 0, 100, true), 1);  /* not sectors */
+	assert_int_equal(blk_req(t, 1, 0, 512, true), 1);  /* OUT, writable */
+	assert_int_equal(blk_req(t, 99, 0, 512, true), 2); /* UNSUPP */
+	assert_int_equal(blk_req(t, 0, 63, 512, true), 0);
+	drop(t);
+}
+
+static void blk_get_id(void **state)
+{
+	struct t *t = make(&virtio_blk_ops, false, NULL);
+
+	driver_up(t, 0, 1);
+	assert_int_equal(blk_req(t, 8, 0, 20, true), 0);
+	assert_string_equal((char *)ram + BUF + 0x1000, "charlie-disk0");
+	drop(t);
+}
+
+static void blk_header_split(void **state)
+{
+	struct t *t = make(&virtio_blk_ops, false, NULL);
+	uint32_t type = 0;
+	uint64_t sector = 3;
+
+	driver_up(t, 0, 1);
+	memcpy(ram + BUF, &type, 4);
+	memset(ram + BUF + 4, 0, 4);
+	memcpy(ram + BUF + 8, &sector, 8);
+	setd(0, 0, BUF, 3, VIRTQ_DESC_F_NEXT, 1);
+	setd(0, 1, BUF + 3, 13, VIRTQ_DESC_F_NEXT, 2);
+	setd(0, 2, BUF + 0x1000, 512, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT,
+	     3);
+	setd(0, 3, BUF + 0x100, 1, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 0, 0);
+	assert_int_equal(ram[BUF + 0x100], 0);
+	assert_int_equal(ram[BUF + 0x1000], 'D');
+	drop(t);
+}
+
+/* ---- console ---- */
+
+static void console_tx_rx(void **state)
+{
+	struct t *t =
+		make(&virtio_console_ops, false, "console=ttyS0 console=hvc0");
+
+	assert_ptr_not_equal(t->f->h.console_in, NULL);
+	driver_up(t, 0, 2);
+	memcpy(ram + BUF, "hi there", 8);
+	setd(1, 0, BUF, 8, 0, 0);
+	kick(t, 1, 0);
+	assert_int_equal(t->f->console_len, 8);
+	assert_memory_equal(t->f->console, "hi there", 8);
+	/* input before a receive buffer is posted is held */
+	t->f->h.console_in(t->f->h.console_in_opaque, (const uint8_t *)"ls\r",
+			   3);
+	assert_int_equal(used_idx(0), 0);
+	setd(0, 0, BUF + 0x1000, 64, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 0, 0);
+	assert_int_equal(used_idx(0), 1);
+	assert_int_equal(used_len(0, 0), 3);
+	assert_memory_equal(ram + BUF + 0x1000, "ls\r", 3);
+	drop(t);
+}
+
+static void console_hvc0_rule(void **state)
+{
+	assert_true(virtio_console_is_hvc0("console=hvc0"));
+	assert_true(virtio_console_is_hvc0("quiet console=ttyS0 console=hvc0"));
+	assert_true(virtio_console_is_hvc0("console=hvc0,115200 quiet"));
+	assert_false(virtio_console_is_hvc0("console=hvc0 console=ttyS0"));
+	assert_false(virtio_console_is_hvc0("console=hvc01"));
+	assert_false(virtio_console_is_hvc0("xconsole=hvc0"));
+	assert_false(virtio_console_is_hvc0(NULL));
+	assert_false(virtio_console_is_hvc0(""));
+}
+
+static void console_not_claimed_for_ttyS0(void **state)
+{
+	struct t *t = make(&virtio_console_ops, false, "console=ttyS0");
+
+	assert_null(t->f->h.console_in);
+	drop(t);
+}
+
+/* ---- --disk checks (design.md section 2: named errors) ---- */
+
+static enum charlie_err disk_code(const char *path, bool ro)
+{
+	struct charlie_disk d = {path, ro};
+	struct charlie_error err = {0};
+	uint64_t size;
+	int fd = config_open_disk(&d, &size, &err);
+
+	if (fd >= 0) {
+		close(fd);
+		return CHARLIE_OK;
+	}
+	assert_non_null(strstr(err.msg, path));
+	return err.code;
+}
+
+static void disk_errors(void **state)
+{
+	char dir[] = "/tmp/charlie-disks-XXXXXX", p[128];
+	struct charlie_config cfg;
+	struct charlie_error err = {0};
+	char spec[256];
+	struct stat st;
+	int fd, fd2;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/missing", dir);
+	assert_int_equal(disk_code(p, false), CHARLIE_E_DISK_MISSING);
+	assert_int_equal(disk_code(dir, false), CHARLIE_E_DISK_NOT_REGULAR);
+	snprintf(p, sizeof(p), "%s/empty", dir);
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	assert_int_equal(disk_code(p, false), CHARLIE_E_DISK_EMPTY);
+	snprintf(p, sizeof(p), "%s/odd", dir);
+	fd = open(p, O_CREAT | O_WRONLY, 0644);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+	assert_int_equal(disk_code(p, false), CHARLIE_E_DISK_SIZE);
+	snprintf(p, sizeof(p), "%s/ok", dir);
+	fd = open(p, O_CREAT | O_WRONLY, 0644);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	close(fd);
+	if (geteuid() != 0) {
+		chmod(p, 0);
+		assert_int_equal(disk_code(p, true), CHARLIE_E_DISK_UNREADABLE);
+		chmod(p, 0644);
+	}
+	/* a writer locks out a second writer and readers; readers share */
+	{
+		struct charlie_disk w = {p, false}, r = {p, true};
+		uint64_t size;
+
+		fd = config_open_disk(&w, &size, &err);
+		assert_true(fd >= 0);
+		assert_int_equal(disk_code(p, false), CHARLIE_E_DISK_LOCKED);
+		assert_int_equal(disk_code(p, true), CHARLIE_E_DISK_LOCKED);
+		close(fd);
+		fd = config_open_disk(&r, &size, &err);
+		fd2 = config_open_disk(&r, &size, &err);
+		assert_true(fd >= 0 && fd2 >= 0);
+		assert_int_equal(disk_code(p, false), CHARLIE_E_DISK_LOCKED);
+		close(fd);
+		close(fd2);
+	}
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, 4096); /* nothing written */
+	/* options */
+	charlie_config_init(&cfg);
+	snprintf(spec, sizeof(spec), "%s,ro", p);
+	assert_int_equal(charlie_config_add_disk(&cfg, spec, &err), 0);
+	assert_true(cfg.disks[0].read_only);
+	assert_string_equal(cfg.disks[0].path, p);
+	snprintf(spec, sizeof(spec), "%s,rw,cache=none", p);
+	assert_int_equal(charlie_config_add_disk(&cfg, spec, &err), -EINVAL);
+	assert_int_equal(err.code, CHARLIE_E_DISK_OPTION);
+	assert_non_null(strstr(err.msg, "rw"));
+	for (int i = 1; i < CHARLIE_MAX_DISKS; i++) {
+		snprintf(spec, sizeof(spec), "%s", p);
+		assert_int_equal(
+			charlie_config_add_disk(&cfg, strdup(spec), &err), 0);
+	}
+	assert_int_equal(charlie_config_add_disk(&cfg, spec, &err), -EINVAL);
+	assert_int_equal(err.code, CHARLIE_E_DISK_TOO_MANY);
+	assert_string_equal(charlie_err_name(CHARLIE_E_DISK_LOCKED),
+			    "disk-locked");
+	snprintf(p, sizeof(p), "rm -rf %s", dir);
+	assert_int_equal(system(p), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(registers),
+		cmocka_unit_test(status_transitions),
+		cmocka_unit_test(queue_sel_and_size),
+		cmocka_unit_test(config_bounds),
+		cmocka_unit_test(notify_before_driver_ok),
+		cmocka_unit_test(rng_fills),
+		cmocka_unit_test(rng_bad_chain_needs_reset),
+		cmocka_unit_test(blk_read),
+		cmocka_unit_test(blk_write_and_flush),
+		cmocka_unit_test(blk_ro_refuses_writes),
+		cmocka_unit_test(blk_ranges),
+		cmocka_unit_test(blk_get_id),
+		cmocka_unit_test(blk_header_split),
+		cmocka_unit_test(console_tx_rx),
+		cmocka_unit_test(console_hvc0_rule),
+		cmocka_unit_test(console_not_claimed_for_ttyS0),
+		cmocka_unit_test(disk_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
