@@ -17,7 +17,7 @@
 /* All 24 I/O APIC pins: 0-15 as on a PC, 16-23 for virtio-mmio devices
  * (host_alloc_irq), which a kernel without ACPI finds only here
  * (Firecracker lists every pin the same way). */
-#define ISA_IRQS     24
+#define ISA_IRQS 24
 
 struct __attribute__((packed)) mpf {
 	char sig[4];
