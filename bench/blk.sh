@@ -41,17 +41,31 @@ done
 cat >"$tmp/scenario.sh" <<SCEN
 dd if=/dev/urandom of=/tmp/d.img bs=1M count=128 2>/dev/null
 cl="console=ttyS0 quiet panic=-1 bench.secs=$secs"
+# run NAME CMD...: until the guest says BLKBENCH-DONE (the minimal kernel
+# does not power off in charlie), then stop it
+run() {
+	name=\$1
+	shift
+	"\$@" >/tmp/o 2>/dev/null </dev/null &
+	p=\$!
+	k=0
+	while [ \$k -lt $((secs * 10 + 600)) ] && ! grep -q BLKBENCH-DONE /tmp/o; do
+		sleep 0.1
+		k=\$((k + 1))
+	done
+	kill \$p 2>/dev/null
+	wait \$p 2>/dev/null
+	tr -d '\r' </tmp/o | sed -n "s/^BLKBENCH /RESULT \$name /p"
+}
 i=0
 while [ \$i -lt $rounds ]; do
-	timeout $((secs + 40)) charlie run --kernel /b/vmlinux --initrd /b/bench.cpio \
-		--memory 256M --no-entropy --disk /tmp/d.img,ro --cmdline "\$cl" 2>/dev/null |
-		tr -d '\r' | sed -n 's/^BLKBENCH /RESULT charlie /p'
-	timeout $((secs + 40)) $qemu -M microvm -enable-kvm -cpu host -m 256 -smp 1 \
+	run charlie charlie run --kernel /b/vmlinux --initrd /b/bench.cpio \
+		--memory 256M --no-entropy --disk /tmp/d.img,ro --cmdline "\$cl"
+	run qemu $qemu -M microvm -enable-kvm -cpu host -m 256 -smp 1 \
 		-nodefaults -no-user-config -nographic -serial stdio \
 		-kernel /b/vmlinux -initrd /b/bench.cpio -append "\$cl" \
 		-drive id=d,file=/tmp/d.img,format=raw,if=none,readonly=on \
-		-device virtio-blk-device,drive=d 2>/dev/null |
-		tr -d '\r' | sed -n 's/^BLKBENCH /RESULT qemu /p'
+		-device virtio-blk-device,drive=d
 	i=\$((i + 1))
 done
 SCEN
