@@ -8,3 +8,8 @@ bench-startup: $(CHARLIE) $(BUILD)/tests/kernels/hello.elf $(BUILD)/tests/kernel
 .PHONY: bench-startup-testhost
 bench-startup-testhost: $(CHARLIE) $(BUILD)/tests/kernels/hello.elf $(BUILD)/tests/kernels/idle.elf
 	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/testhost.sh
+
+# virtio-blk in the guest, charlie vs QEMU microvm, in the test host.
+.PHONY: bench-blk
+bench-blk: $(CHARLIE) guest-min
+	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/blk.sh

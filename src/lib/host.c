@@ -97,7 +97,9 @@ void host_mmio(struct host *h, uint64_t addr, bool is_write, uint8_t *data,
 	if (bus_access(&h->mmio, addr, is_write, data, size))
 		return;
 	pthread_mutex_lock(&h->warn_lock);
-	for (unsigned int i = 0; i < h->nr_mmio_warned && say; i++)
+	/* nr_mmio_warned goes one past the table once it is full */
+	for (unsigned int i = 0;
+	     i < h->nr_mmio_warned && i < HOST_MMIO_WARNED && say; i++)
 		if (h->mmio_warned[i] == addr)
 			say = false;
 	if (say) {

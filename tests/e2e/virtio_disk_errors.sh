@@ -62,7 +62,7 @@ fi
 bg=$!
 i=0
 # the disk is locked before "VM running" is said
-while [ $i -lt 100 ] && ! grep -q "VM running" "$tmp/bg.err"; do
+while [ $i -lt 100 ] && ! grep -q "VM running" "$tmp/bg.err" 2>/dev/null; do
 	sleep 0.1
 	i=$((i + 1))
 done

@@ -49,4 +49,5 @@ $(BUILD)/tests/kernels/hostile.elf: tests/kernels/hostile.S \
 	mv -f $@.tmp $@
 
 TINY_ELFS += $(BUILD)/tests/kernels/hostile.elf
+tiny-kernels: $(BUILD)/tests/kernels/hostile.elf
 CHECK_DEPS += $(BUILD)/tests/kernels/hostile.elf

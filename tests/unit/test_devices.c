@@ -450,7 +450,8 @@ static void mptable_is_well_formed(void **state)
 	memcpy(&len, h + 4, 2);
 	memcpy(&count, h + 34, 2);
 	assert_int_equal(sum(h, len), 0);
-	/* MP spec 1.4: one entry per CPU, bus, I/O APIC, ISA IRQ, LINT */
+	/* MP spec 1.4: one entry per CPU, bus, I/O APIC, I/O APIC pin (all
+	 * 24: 16-23 carry virtio-mmio interrupts), LINT */
 	assert_int_equal(count, cpus + buses + ioapic + isa_irqs + lints);
 	/* first entry: CPU 0, enabled and bootstrap processor */
 	assert_int_equal(h[44], 0);

@@ -548,9 +548,11 @@ static void disk_errors(void **state)
 	assert_int_equal(err.code, CHARLIE_E_DISK_OPTION);
 	assert_non_null(strstr(err.msg, "rw"));
 	for (int i = 1; i < CHARLIE_MAX_DISKS; i++) {
-		snprintf(spec, sizeof(spec), "%s", p);
-		assert_int_equal(
-			charlie_config_add_disk(&cfg, strdup(spec), &err), 0);
+		static char specs[CHARLIE_MAX_DISKS][256];
+
+		snprintf(specs[i], sizeof(specs[i]), "%s", p);
+		assert_int_equal(charlie_config_add_disk(&cfg, specs[i], &err),
+				 0);
 	}
 	assert_int_equal(charlie_config_add_disk(&cfg, spec, &err), -EINVAL);
 	assert_int_equal(err.code, CHARLIE_E_DISK_TOO_MANY);
