@@ -213,9 +213,17 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: charlie run --kernel PATH [--initrd PATH] [--cmdline "
 		"STR]\n"
+		"       charlie run --boot-image IMAGE [--cmdline STR] ...\n"
 		"                   [--cpus N] [--memory SIZE] [--timeline]\n"
 		"                   [--stop-timeout SECS] [--verbose]\n"
 		"  --kernel PATH      bzImage or ELF vmlinux with a PVH note\n"
+		"  --boot-image IMAGE a GPT disk image: boot the unified "
+		"kernel image (or EFI-\n"
+		"                     stub kernel) at \\EFI\\BOOT\\BOOTX64.EFI "
+		"on its EFI system\n"
+		"                     partition, with no firmware; "
+		"--cmdline/--initrd override\n"
+		"                     the embedded ones\n"
 		"  --initrd PATH      initial ramdisk (cpio, may be "
 		"compressed)\n"
 		"  --cmdline STR      kernel command line (default: "
@@ -242,6 +250,7 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
+		{"boot-image", required_argument, NULL, 'b'},
 		{"initrd", required_argument, NULL, 'i'},
 		{"cmdline", required_argument, NULL, 'c'},
 		{"cpus", required_argument, NULL, 'p'},
@@ -271,13 +280,15 @@ int cmd_run(int argc, char **argv)
 	long long v;
 
 	charlie_config_init(&cfg);
-	cfg.cmdline = "console=ttyS0";
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "k:i:c:p:m:ts:vh", opts, NULL)) !=
-	       -1) {
+	while ((o = getopt_long(argc, argv, "k:b:i:c:p:m:ts:vh", opts,
+				NULL)) != -1) {
 		switch (o) {
 		case 'k':
 			cfg.kernel = optarg;
+			break;
+		case 'b':
+			cfg.boot_image = optarg;
 			break;
 		case 'i':
 			cfg.initrd = optarg;
@@ -327,8 +338,16 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
-	if (!cfg.kernel)
-		return bad_usage("%s", "--kernel PATH is required");
+	if (!cfg.kernel && !cfg.boot_image)
+		return bad_usage("%s", "--kernel PATH or --boot-image IMAGE is "
+				       "required");
+	if (cfg.kernel && cfg.boot_image)
+		return bad_usage("%s", "--kernel and --boot-image exclude each "
+				       "other");
+	/* A kernel file gets console=ttyS0 by default; a disk image's UKI
+	 * brings its own command line. */
+	if (!cfg.cmdline && cfg.kernel)
+		cfg.cmdline = "console=ttyS0";
 
 	/* Signals are taken through a signalfd; block them before any VM
 	 * thread exists so every thread inherits the mask. */
@@ -357,9 +376,11 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr,
-		"[host] starting VM (cpu=%u, mem=%lluMiB, kernel=%s%s%s)\n",
+		"[host] starting VM (cpu=%u, mem=%lluMiB, %s=%s%s%s)\n",
 		cfg.cpus, (unsigned long long)(cfg.memory >> 20),
-		base_name(cfg.kernel), cfg.initrd ? ", initrd=" : "",
+		cfg.kernel ? "kernel" : "image",
+		base_name(cfg.kernel ? cfg.kernel : cfg.boot_image),
+		cfg.initrd ? ", initrd=" : "",
 		cfg.initrd ? base_name(cfg.initrd) : "");
 	/* said before the vCPUs start, so it precedes the guest console */
 	fprintf(stderr, "[host] VM running. Press Ctrl-C to shut down.\n");
