@@ -506,24 +506,25 @@ int fat_read_file(struct fat_vol *v, const char *path, uint64_t max,
 		return disk_err(v->r, err, CHARLIE_E_IMAGE_FAT_CHAIN,
 				"%s is %u bytes, more than the %llu allowed",
 				path, size, (unsigned long long)max);
+	if (size) {
+		/* §6: the chain must hold exactly the file's clusters (checked
+		 * before any memory is taken for the size it claims). */
+		ret = fat_chain_len(v, clus, &n, err);
+		if (ret)
+			return ret;
+		need = ((uint64_t)size + v->clus_size - 1) / v->clus_size;
+		if (n != need)
+			return disk_err(v->r, err, CHARLIE_E_IMAGE_FAT_CHAIN,
+					"FAT cluster chain of %s has %llu "
+					"clusters, its size (%u bytes) needs "
+					"%llu",
+					path, (unsigned long long)n, size,
+					(unsigned long long)need);
+	}
 	buf = disk_buf_alloc(size);
 	if (!buf)
 		return err_set(err, CHARLIE_E_HOST, "image", "out of memory");
 	if (size) {
-		/* §6: the chain must hold exactly the file's clusters. */
-		ret = fat_chain_len(v, clus, &n, err);
-		if (ret)
-			goto fail;
-		need = ((uint64_t)size + v->clus_size - 1) / v->clus_size;
-		if (n != need) {
-			ret = disk_err(v->r, err, CHARLIE_E_IMAGE_FAT_CHAIN,
-				       "FAT cluster chain of %s has %llu "
-				       "clusters, its size (%u bytes) needs "
-				       "%llu",
-				       path, (unsigned long long)n, size,
-				       (unsigned long long)need);
-			goto fail;
-		}
 		ret = read_chain(v, clus, buf, size, path, err);
 		if (ret)
 			goto fail;
