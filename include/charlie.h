@@ -157,8 +157,8 @@ struct charlie_config {
 	 * with the EFI stub, booted with no firmware (design.md 11).
 	 * `initrd` and `cmdline`, when given, override the embedded ones. */
 	const char *boot_image;
-	int console_in_fd;   /* -1: no console input */
-	int console_out_fd;  /* -1: console only through the callback */
+	int console_in_fd;  /* -1: no console input */
+	int console_out_fd; /* -1: console only through the callback */
 };
 
 #define CHARLIE_MAX_CPUS   64
@@ -220,10 +220,10 @@ struct charlie_image_section {
 };
 
 struct charlie_image_report {
-	uint64_t size;	     /* of the image file */
-	char disk_guid[37];  /* "" until the GPT header was read */
+	uint64_t size;	    /* of the image file */
+	char disk_guid[37]; /* "" until the GPT header was read */
 	unsigned int partition_entries, partitions; /* array size, used */
-	unsigned int esp_index;			   /* 1-based; 0: none */
+	unsigned int esp_index;			    /* 1-based; 0: none */
 	char esp_guid[37];
 	uint64_t esp_offset, esp_size;
 	int fat_type; /* 12, 16, 32; 0 until read */

@@ -7,4 +7,4 @@ set -eu
 cd "$(dirname "$0")/.."
 git ls-files -- 'src/*.c' 'src/*.h' 'include/*.h' 'tests/unit/*.c' \
 	'tests/unit/*.h' 'tests/corpus/*.c' 'tests/kernels/*.c' 'guest/*.c' \
-	'guest/*.h' 'bench/*.c' | sort
+	'guest/*.h' 'bench/*.c' 'tests/disk/*.h' 'tests/fuzz/*.c' | sort

@@ -56,21 +56,21 @@ void cli_print_kernel_report(const char *path,
 		cli_line("arch", "%s", r->arch);
 	if (r->protocol)
 		cli_line("boot protocol", "%u.%02u", r->protocol >> 8,
-		     r->protocol & 0xff);
+			 r->protocol & 0xff);
 	if (r->format == CHARLIE_KFMT_BZIMAGE || r->protocol) {
 		cli_line("entry points",
-		     "64-bit at load address + 0x%" PRIx64
-		     ", 32-bit code32_start 0x%" PRIx64,
-		     r->entry64, r->entry32);
+			 "64-bit at load address + 0x%" PRIx64
+			 ", 32-bit code32_start 0x%" PRIx64,
+			 r->entry64, r->entry32);
 	} else if (r->has_pvh_note || r->entry64) {
 		if (r->has_pvh_note)
 			cli_line("entry points",
-			     "PVH 0x%" PRIx64
-			     " (32-bit), ELF e_entry 0x%" PRIx64,
-			     r->entry32, r->entry64);
+				 "PVH 0x%" PRIx64
+				 " (32-bit), ELF e_entry 0x%" PRIx64,
+				 r->entry32, r->entry64);
 		else
 			cli_line("entry points", "ELF e_entry 0x%" PRIx64,
-			     r->entry64);
+				 r->entry64);
 	}
 	if (r->compression[0])
 		cli_line("payload", "%s", r->compression);
@@ -79,16 +79,16 @@ void cli_print_kernel_report(const char *path,
 	if (r->protocol) {
 		if (r->relocatable)
 			cli_line("relocatable",
-			     "yes (kernel_alignment 0x%" PRIx64 ")",
-			     r->kernel_alignment);
+				 "yes (kernel_alignment 0x%" PRIx64 ")",
+				 r->kernel_alignment);
 		else
 			cli_line("relocatable", "no");
 	}
 	if (r->pref_address)
 		cli_line("load address", "0x%" PRIx64 "%s", r->pref_address,
-		     r->format == CHARLIE_KFMT_BZIMAGE || r->protocol
-			     ? " (pref_address)"
-			     : " (lowest segment)");
+			 r->format == CHARLIE_KFMT_BZIMAGE || r->protocol
+				 ? " (pref_address)"
+				 : " (lowest segment)");
 	if (r->init_size) {
 		size_str(buf, sizeof(buf), r->init_size);
 		cli_line(r->protocol ? "init_size" : "memory image", "%s", buf);
@@ -162,9 +162,9 @@ int cmd_check_kernel(int argc, char **argv)
 		return CHARLIE_EXIT_CONFIG;
 	}
 	cli_line("verdict", "bootable (%s, %" PRIu64 " MiB%s%s)",
-	     rep.format == CHARLIE_KFMT_ELF_PVH ? "PVH entry"
-						: "64-bit boot protocol",
-	     memory >> 20, initrd ? ", with initrd" : "",
-	     cmdline ? ", with cmdline" : "");
+		 rep.format == CHARLIE_KFMT_ELF_PVH ? "PVH entry"
+						    : "64-bit boot protocol",
+		 memory >> 20, initrd ? ", with initrd" : "",
+		 cmdline ? ", with cmdline" : "");
 	return 0;
 }

@@ -46,9 +46,14 @@ static void print_image(const char *path, const struct charlie_image_report *r)
 			 r->nsections == 0 ? "?"
 			 : r->is_uki	   ? "unified kernel image (UKI)"
 					   : "Linux kernel with the EFI stub");
-	for (unsigned int i = 0; i < r->nsections; i++)
-		cli_line(i == 0 ? "sections" : "", "%-8s %10" PRIu64 " bytes",
-			 r->sections[i].name, r->sections[i].size);
+	for (unsigned int i = 0; i < r->nsections; i++) {
+		if (i == 0)
+			printf("%15s: ", "sections");
+		else
+			printf("%17s", "");
+		printf("%-8s %10" PRIu64 " bytes\n", r->sections[i].name,
+		       r->sections[i].size);
+	}
 	if (r->os_name[0])
 		cli_line("os-release", "%s", r->os_name);
 	if (r->uname[0])
@@ -86,8 +91,8 @@ int cli_inspect_image(const char *path, uint64_t memory, const char *cmdline)
 		return CHARLIE_EXIT_CONFIG;
 	}
 	cli_line("verdict",
-		 "bootable with no firmware (%s -> 64-bit boot protocol, %" PRIu64
-		 " MiB%s)",
+		 "bootable with no firmware (%s -> 64-bit boot protocol, "
+		 "%" PRIu64 " MiB%s)",
 		 rep->is_uki ? "UKI" : "EFI-stub kernel", memory >> 20,
 		 cmdline ? ", with --cmdline" : "");
 	free(rep);
@@ -113,8 +118,9 @@ int cmd_inspect(int argc, char **argv)
 		case 'm':
 			v = cli_parse_size(optarg);
 			if (v <= 0) {
-				fprintf(stderr, "charlie inspect: bad --memory "
-						"'%s' (e.g. 256M, 1G)\n",
+				fprintf(stderr,
+					"charlie inspect: bad --memory "
+					"'%s' (e.g. 256M, 1G)\n",
 					optarg);
 				return CHARLIE_EXIT_CONFIG;
 			}

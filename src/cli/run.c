@@ -281,8 +281,8 @@ int cmd_run(int argc, char **argv)
 
 	charlie_config_init(&cfg);
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "k:b:i:c:p:m:ts:vh", opts,
-				NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "k:b:i:c:p:m:ts:vh", opts, NULL)) !=
+	       -1) {
 		switch (o) {
 		case 'k':
 			cfg.kernel = optarg;
@@ -375,8 +375,7 @@ int cmd_run(int argc, char **argv)
 			     : CHARLIE_EXIT_CONFIG;
 		goto out;
 	}
-	fprintf(stderr,
-		"[host] starting VM (cpu=%u, mem=%lluMiB, %s=%s%s%s)\n",
+	fprintf(stderr, "[host] starting VM (cpu=%u, mem=%lluMiB, %s=%s%s%s)\n",
 		cfg.cpus, (unsigned long long)(cfg.memory >> 20),
 		cfg.kernel ? "kernel" : "image",
 		base_name(cfg.kernel ? cfg.kernel : cfg.boot_image),

@@ -102,7 +102,8 @@ int charlie_config_validate(const struct charlie_config *cfg,
 		struct charlie_image_report *ir = malloc(sizeof(*ir));
 
 		if (!ir)
-			return err_set(err, CHARLIE_E_HOST, "", "out of memory");
+			return err_set(err, CHARLIE_E_HOST, "",
+				       "out of memory");
 		ret = charlie_image_inspect(cfg->boot_image, cfg->memory,
 					    cfg->cmdline, ir);
 		if (ret && err)

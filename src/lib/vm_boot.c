@@ -37,15 +37,16 @@ static int take_boot_image(struct vm *vm, struct kernel_image *img,
 	ret = image_extract(path, &b, err);
 	if (ret)
 		return ret;
-	vm_log(vm, CHARLIE_LOG_INFO,
-	       "booting the %s from %s (no firmware)",
+	vm_log(vm, CHARLIE_LOG_INFO, "booting the %s from %s (no firmware)",
 	       b.is_uki ? "unified kernel image" : "EFI-stub kernel",
 	       base_name(path));
 	vm_log(vm, CHARLIE_LOG_DEBUG,
 	       "%s: kernel %zu bytes, initrd %zu bytes%s, cmdline %s%s%s",
 	       base_name(path), b.kernel.len, b.initrd.len,
 	       vm->initrd_path ? " (replaced by --initrd)" : "",
-	       vm->cmdline ? "from --cmdline" : b.cmdline ? "\"" : "none",
+	       vm->cmdline ? "from --cmdline"
+	       : b.cmdline ? "\""
+			   : "none",
 	       !vm->cmdline && b.cmdline ? b.cmdline : "",
 	       !vm->cmdline && b.cmdline ? "\"" : "");
 	*img = b.kernel;
@@ -128,7 +129,7 @@ int vm_load_kernel(struct vm *vm, const struct kernel_image *img,
 					  CHARLIE_E_INITRD, &initrd, err);
 	if (!ret)
 		ret = kernel_load(&vm->gm, img, &vm->krep, cmdline,
-				  vm->initrd_path	   ? &initrd
+				  vm->initrd_path	? &initrd
 				  : vm->boot_initrd.len ? &vm->boot_initrd
 							: NULL,
 				  &vm->entry, err);

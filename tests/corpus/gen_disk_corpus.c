@@ -56,7 +56,8 @@ int main(int argc, char **argv)
 		disk_cases[i].mutate(&d, &len);
 		snprintf(name, sizeof(name), "%s.img", disk_cases[i].name);
 		bad |= put(argv[1], name, d.buf, len);
-		fprintf(list, "%s %s\n", disk_cases[i].name, disk_cases[i].code);
+		fprintf(list, "%s %s\n", disk_cases[i].name,
+			disk_cases[i].code);
 	}
 	if (fclose(list))
 		bad = 1;

@@ -16,6 +16,8 @@ struct disk_case {
 	void (*mutate)(struct mkdisk *d, size_t *len);
 };
 
+/* One line per mutation: easier to read as a table. */
+/* clang-format off */
 #define H(d) ((d)->buf + MK_SEC)
 #define ENT(d) ((d)->buf + 2 * MK_SEC)
 #define BS(d) ((d)->buf + MK_ESP)
@@ -140,6 +142,7 @@ static const struct disk_case disk_cases[] = {
 	{"pe-duplicate-section", "image-pe-sections", c_pe_dup},
 	{"uki-cmdline-control-char", "image-uki-cmdline", c_uki_cmdline},
 };
+/* clang-format on */
 
 #define DISK_NCASES (sizeof(disk_cases) / sizeof(disk_cases[0]))
 

@@ -23,27 +23,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MK_SEC	       512
-#define MK_ESP_LBA     34
-#define MK_ESP_SECS    256
-#define MK_TOTAL_SECS  (MK_ESP_LBA + MK_ESP_SECS + 33)
-#define MK_LEN	       (MK_TOTAL_SECS * MK_SEC)
-#define MK_ESP	       (MK_ESP_LBA * MK_SEC)
-#define MK_FAT1	       (MK_ESP + 1 * MK_SEC)
-#define MK_FAT2	       (MK_ESP + 2 * MK_SEC)
-#define MK_ROOT	       (MK_ESP + 3 * MK_SEC)
-#define MK_DATA	       (MK_ESP + 4 * MK_SEC) /* cluster 2 */
-#define MK_CLUS(c)     (MK_DATA + ((size_t)(c)-2) * MK_SEC)
-#define MK_EFI_CLUS    2
-#define MK_BOOT_CLUS   3
-#define MK_RUN1	       4  /* the file: clusters 4..4+MK_RUN1_LEN-1, */
-#define MK_RUN1_LEN    6
-#define MK_RUN2	       40 /* then 40.. */
-#define MK_CMDLINE     "console=ttyS0 quiet"
-#define MK_OSREL       "NAME=synthetic\nPRETTY_NAME=\"synthetic test image\"\n"
+#define MK_SEC	      512
+#define MK_ESP_LBA    34
+#define MK_ESP_SECS   256
+#define MK_TOTAL_SECS (MK_ESP_LBA + MK_ESP_SECS + 33)
+#define MK_LEN	      (MK_TOTAL_SECS * MK_SEC)
+#define MK_ESP	      (MK_ESP_LBA * MK_SEC)
+#define MK_FAT1	      (MK_ESP + 1 * MK_SEC)
+#define MK_FAT2	      (MK_ESP + 2 * MK_SEC)
+#define MK_ROOT	      (MK_ESP + 3 * MK_SEC)
+#define MK_DATA	      (MK_ESP + 4 * MK_SEC) /* cluster 2 */
+#define MK_CLUS(c)    (MK_DATA + ((size_t)(c)-2) * MK_SEC)
+#define MK_EFI_CLUS   2
+#define MK_BOOT_CLUS  3
+#define MK_RUN1	      4 /* the file: clusters 4..4+MK_RUN1_LEN-1, */
+#define MK_RUN1_LEN   6
+#define MK_RUN2	      40 /* then 40.. */
+#define MK_CMDLINE    "console=ttyS0 quiet"
+#define MK_OSREL      "NAME=synthetic\nPRETTY_NAME=\"synthetic test image\"\n"
 
 /* Offsets inside BOOTX64.EFI. */
-#define MK_PE	       0x40  /* e_lfanew */
+#define MK_PE	       0x40 /* e_lfanew */
 #define MK_OPT	       (MK_PE + 24)
 #define MK_OPTSZ       240
 #define MK_SECTAB      (MK_OPT + MK_OPTSZ)
@@ -112,7 +112,8 @@ static inline void mk_fix_gpt(struct mkdisk *d)
 	uint32_t hs = mk_get32(h + 12);
 
 	if ((uint64_t)n * esz <= 32 * MK_SEC)
-		mk_put32(h + 88, mk_crc32(d->buf + 2 * MK_SEC, (size_t)n * esz));
+		mk_put32(h + 88,
+			 mk_crc32(d->buf + 2 * MK_SEC, (size_t)n * esz));
 	if (hs > MK_SEC)
 		hs = MK_SEC;
 	mk_put32(h + 16, 0);
@@ -184,7 +185,7 @@ static inline void mk_lfn(uint8_t *e, const char *name, const uint8_t *sfn)
 	e[11] = 0x0f;
 	e[13] = mk_sfn_sum(sfn);
 	for (size_t i = 0; i < 13; i++)
-		mk_put16(e + off[i], i < n	  ? (uint16_t)name[i]
+		mk_put16(e + off[i], i < n    ? (uint16_t)name[i]
 				     : i == n ? 0
 					      : 0xffff);
 }
@@ -227,11 +228,11 @@ static inline void mk_section(uint8_t *s, const char *name, uint32_t off,
 {
 	memset(s, 0, 40);
 	memcpy(s, name, strlen(name));
-	mk_put32(s + 8, len);			 /* VirtualSize */
-	mk_put32(s + 12, 0x10000 + off);	 /* VirtualAddress */
+	mk_put32(s + 8, len);		       /* VirtualSize */
+	mk_put32(s + 12, 0x10000 + off);       /* VirtualAddress */
 	mk_put32(s + 16, (len + 511) & ~511u); /* SizeOfRawData */
-	mk_put32(s + 20, off);			 /* PointerToRawData */
-	mk_put32(s + 36, 0x40000040);		 /* initialized, read */
+	mk_put32(s + 20, off);		       /* PointerToRawData */
+	mk_put32(s + 36, 0x40000040);	       /* initialized, read */
 }
 
 /* The PE headers: MZ, e_lfanew, "PE\0\0", COFF, PE32+ optional header,

@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fat_open(v, &r, 0, size, &e) == 0 &&
 	    fat_read_file(v, UKI_FILE, 1 << 24, &f, &len, &e) == 0) {
 		if (len > size)
-			__builtin_trap(); /* a file is never larger than its volume */
+			__builtin_trap(); /* a file is never larger than its
+					     volume */
 		disk_buf_free(f, len);
 	}
 	free(v);

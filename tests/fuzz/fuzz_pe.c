@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct pe_section *s = &pi->sec[i];
 
 			if (s->rawsize)
-				sink ^= p[s->offset] ^ p[s->offset + s->rawsize - 1];
+				sink ^= p[s->offset] ^
+					p[s->offset + s->rawsize - 1];
 			(void)pe_find(pi, ".linux");
 		}
 out:

@@ -77,8 +77,8 @@ static void long_name_only(void **state)
 
 	memcpy(ent, "BOOTX6~1EFI", 11);
 	mk_lfn(ent - 32, "bootx64.efi", ent);
-	assert_int_equal(
-		read_path(d->buf, MK_LEN, UKI_FILE, &data, &flen, &e), 0);
+	assert_int_equal(read_path(d->buf, MK_LEN, UKI_FILE, &data, &flen, &e),
+			 0);
 	assert_int_equal(flen, MK_UKI_LEN);
 	disk_buf_free(data, flen);
 	free(d);

@@ -121,15 +121,15 @@ static void inspect_file(void **state)
 
 		memset(longc, 'a', sizeof(longc) - 1);
 		longc[sizeof(longc) - 1] = 0;
-		assert_int_not_equal(charlie_image_inspect(path, 256ull << 20,
-							   longc, rep),
-				     0);
+		assert_int_not_equal(
+			charlie_image_inspect(path, 256ull << 20, longc, rep),
+			0);
 		assert_int_equal(rep->err.code,
 				 CHARLIE_E_KERNEL_CMDLINE_TOO_LONG);
 	}
 	unlink(path);
-	assert_int_not_equal(charlie_image_inspect(path, 256ull << 20, NULL, rep),
-			     0);
+	assert_int_not_equal(
+		charlie_image_inspect(path, 256ull << 20, NULL, rep), 0);
 	assert_int_equal(rep->err.code, CHARLIE_E_IMAGE_OPEN);
 	free(rep);
 	free(d);

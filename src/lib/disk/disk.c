@@ -37,8 +37,8 @@ int disk_open(struct disk_reader *r, const char *path,
 	/* O_NONBLOCK: opening a FIFO must not hang before it is refused. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
-		return disk_err(r, err, CHARLIE_E_IMAGE_OPEN,
-				"cannot open: %s", strerror(errno));
+		return disk_err(r, err, CHARLIE_E_IMAGE_OPEN, "cannot open: %s",
+				strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return disk_err(r, err, CHARLIE_E_IMAGE_OPEN,

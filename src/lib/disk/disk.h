@@ -76,11 +76,11 @@ static inline uint64_t get64(const uint8_t *p)
 
 struct gpt_info {
 	uint8_t disk_guid[16];
-	uint32_t entries;     /* NumberOfPartitionEntries */
-	uint32_t entry_size;  /* SizeOfPartitionEntry */
-	unsigned int used;    /* entries with a non-zero type GUID */
+	uint32_t entries;	/* NumberOfPartitionEntries */
+	uint32_t entry_size;	/* SizeOfPartitionEntry */
+	unsigned int used;	/* entries with a non-zero type GUID */
 	unsigned int esp_index; /* 1-based, like Linux's partition numbers */
-	uint8_t esp_guid[16];   /* UniquePartitionGUID */
+	uint8_t esp_guid[16];	/* UniquePartitionGUID */
 	uint64_t esp_offset, esp_size; /* bytes */
 };
 
@@ -101,13 +101,13 @@ struct fat_vol {
 	uint64_t base, len; /* the partition, bytes */
 	int type;	    /* 12, 16, 32 */
 	uint32_t bytes_per_sec, sec_per_clus, clus_size;
-	uint64_t fat_off;	/* first FAT, bytes from the image start */
-	uint64_t fat_bytes;	/* one FAT's size */
-	uint64_t root_off;	/* FAT12/16: the fixed root directory */
-	uint32_t root_entries;	/* FAT12/16 */
-	uint32_t root_clus;	/* FAT32 */
-	uint64_t data_off;	/* cluster 2 */
-	uint32_t clusters;	/* CountofClusters: valid are 2..clusters+1 */
+	uint64_t fat_off;      /* first FAT, bytes from the image start */
+	uint64_t fat_bytes;    /* one FAT's size */
+	uint64_t root_off;     /* FAT12/16: the fixed root directory */
+	uint32_t root_entries; /* FAT12/16 */
+	uint32_t root_clus;    /* FAT32 */
+	uint64_t data_off;     /* cluster 2 */
+	uint32_t clusters;     /* CountofClusters: valid are 2..clusters+1 */
 	char label[12];
 	/* one cached sector of the FAT */
 	uint64_t cache_off;
@@ -132,12 +132,12 @@ int fat_read_file(struct fat_vol *v, const char *path, uint64_t max,
 #define PE_MAX_SECTIONS 96 /* PE/COFF spec: the loader's limit */
 
 struct pe_section {
-	char name[9];	 /* NUL-terminated */
-	uint32_t vaddr;	 /* VirtualAddress */
-	uint32_t vsize;	 /* VirtualSize */
-	uint32_t offset; /* PointerToRawData */
+	char name[9];	  /* NUL-terminated */
+	uint32_t vaddr;	  /* VirtualAddress */
+	uint32_t vsize;	  /* VirtualSize */
+	uint32_t offset;  /* PointerToRawData */
 	uint32_t rawsize; /* SizeOfRawData */
-	uint32_t size;	 /* content bytes: VirtualSize (or raw if 0) */
+	uint32_t size;	  /* content bytes: VirtualSize (or raw if 0) */
 };
 
 struct pe_info {
@@ -155,8 +155,8 @@ const struct pe_section *pe_find(const struct pe_info *pi, const char *name);
 
 /* ---- the unified kernel image / EFI-stub kernel on a disk ---- */
 
-#define UKI_FILE      "\\EFI\\BOOT\\BOOTX64.EFI"
-#define UKI_FILE_MAX  (1ull << 30)
+#define UKI_FILE	"\\EFI\\BOOT\\BOOTX64.EFI"
+#define UKI_FILE_MAX	(1ull << 30)
 #define UKI_CMDLINE_MAX 65535
 
 struct uki {

@@ -16,15 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DIR_ENTRY	 32
-#define DIR_MAX_ENTRIES	 65536 /* §6: a directory holds at most 65,536 */
-#define ATTR_DIRECTORY	 0x10
-#define ATTR_VOLUME_ID	 0x08
-#define ATTR_LONG_NAME	 0x0f
-#define ATTR_LONG_MASK	 0x3f
-#define LFN_LAST	 0x40
-#define LFN_MAX_ENTRIES	 20 /* 255 characters / 13 */
-#define LFN_CHARS	 (LFN_MAX_ENTRIES * 13)
+#define DIR_ENTRY	32
+#define DIR_MAX_ENTRIES 65536 /* §6: a directory holds at most 65,536 */
+#define ATTR_DIRECTORY	0x10
+#define ATTR_VOLUME_ID	0x08
+#define ATTR_LONG_NAME	0x0f
+#define ATTR_LONG_MASK	0x3f
+#define LFN_LAST	0x40
+#define LFN_MAX_ENTRIES 20 /* 255 characters / 13 */
+#define LFN_CHARS	(LFN_MAX_ENTRIES * 13)
 
 static int geom(const struct fat_vol *v, struct charlie_error *err,
 		const char *what, unsigned long long val)
@@ -106,7 +106,8 @@ int fat_open(struct fat_vol *v, const struct disk_reader *r, uint64_t base,
 			v->label[i] = '?';
 	/* §4: the FAT holds an entry for every cluster 0..clusters+1. */
 	need = (uint64_t)v->clusters + 2;
-	need = v->type == 12 ? (need * 3 + 1) / 2 : need * (uint64_t)(v->type / 8);
+	need = v->type == 12 ? (need * 3 + 1) / 2
+			     : need * (uint64_t)(v->type / 8);
 	if (need > (uint64_t)fatsz * bps)
 		return geom(v, err, "FATSz (too small for the clusters)",
 			    fatsz);
@@ -133,7 +134,7 @@ int fat_open(struct fat_vol *v, const struct disk_reader *r, uint64_t base,
 static int fat_entry(struct fat_vol *v, uint32_t c, uint32_t *val,
 		     struct charlie_error *err)
 {
-	uint64_t eo = v->type == 12	? (uint64_t)c + c / 2
+	uint64_t eo = v->type == 12   ? (uint64_t)c + c / 2
 		      : v->type == 16 ? (uint64_t)c * 2
 				      : (uint64_t)c * 4;
 	uint64_t wo = eo & ~4095ull;
@@ -165,8 +166,9 @@ static int fat_entry(struct fat_vol *v, uint32_t c, uint32_t *val,
 
 static bool is_eoc(const struct fat_vol *v, uint32_t x)
 {
-	return x >= (v->type == 12 ? 0xff8u : v->type == 16 ? 0xfff8u
-							   : 0x0ffffff8u);
+	return x >= (v->type == 12   ? 0xff8u
+		     : v->type == 16 ? 0xfff8u
+				     : 0x0ffffff8u);
 }
 
 static bool clus_ok(const struct fat_vol *v, uint32_t c)
@@ -194,7 +196,7 @@ static int fat_next(struct fat_vol *v, uint32_t c, uint32_t *next,
 				c,
 				x == 0	 ? "a free entry"
 				: x == 1 ? "the reserved value"
-				: (x == (v->type == 12 ? 0xff7u
+				: (x == (v->type == 12	 ? 0xff7u
 					 : v->type == 16 ? 0xfff7u
 							 : 0x0ffffff7u))
 					? "the bad-cluster mark"
@@ -259,8 +261,7 @@ static int read_chain(struct fat_vol *v, uint32_t start, uint8_t *buf,
 			ret = fat_next(v, c, &next, err);
 			if (ret)
 				return ret;
-			if ((done + run * v->clus_size) >= len ||
-			    next != c + 1)
+			if ((done + run * v->clus_size) >= len || next != c + 1)
 				break;
 			c = next;
 			run++;
@@ -389,7 +390,8 @@ static int dir_find(struct fat_vol *v, const uint8_t *d, size_t dlen,
 		    const char *comp, size_t clen, uint32_t *clus,
 		    uint32_t *size, uint8_t *attr)
 {
-	static const int off[13] = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
+	static const int off[13] = {1,	3,  5,	7,  9,	14, 16,
+				    18, 20, 22, 24, 28, 30};
 	uint16_t lfn[LFN_CHARS];
 	int expect = 0; /* next LFN ordinal expected, 0: none pending */
 	size_t lfn_len = 0;
@@ -474,7 +476,8 @@ int fat_read_file(struct fat_vol *v, const char *path, uint64_t max,
 		for (q = p; *q && *q != '\\' && *q != '/'; q++)
 			;
 		if (!(attr & ATTR_DIRECTORY))
-			return disk_err(v->r, err, CHARLIE_E_IMAGE_FILE_NOT_FOUND,
+			return disk_err(v->r, err,
+					CHARLIE_E_IMAGE_FILE_NOT_FOUND,
 					"%s not found on the EFI system "
 					"partition (a file stands where a "
 					"directory should be)",
@@ -487,7 +490,8 @@ int fat_read_file(struct fat_vol *v, const char *path, uint64_t max,
 		free(dir);
 		dir = NULL;
 		if (!ret)
-			return disk_err(v->r, err, CHARLIE_E_IMAGE_FILE_NOT_FOUND,
+			return disk_err(v->r, err,
+					CHARLIE_E_IMAGE_FILE_NOT_FOUND,
 					"%s not found on the EFI system "
 					"partition (no \"%.*s\")",
 					path, (int)(q - p), p);

@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MBR_SIG_OFF	510
-#define MBR_PART_OFF	446
-#define GPT_HDR_MIN	92 /* HeaderSize: at least 92, at most a block */
-#define GPT_ENTRY_MIN	128
-#define GPT_ENTRY_MAX	4096
-#define GPT_ARRAY_MAX	(1u << 20) /* entry array bytes charlie will read */
-#define GPT_REVISION	0x00010000u
+#define MBR_SIG_OFF   510
+#define MBR_PART_OFF  446
+#define GPT_HDR_MIN   92 /* HeaderSize: at least 92, at most a block */
+#define GPT_ENTRY_MIN 128
+#define GPT_ENTRY_MAX 4096
+#define GPT_ARRAY_MAX (1u << 20) /* entry array bytes charlie will read */
+#define GPT_REVISION  0x00010000u
 
 /* C12A7328-F81F-11D2-BA4B-00A0C93EC93B as stored: the first three
  * fields little-endian (§Appendix A, EFI_GUID). */
@@ -32,10 +32,9 @@ static const uint8_t esp_type[16] = {0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8,
 
 void gpt_guid_str(const uint8_t g[16], char *buf)
 {
-	snprintf(buf, 37,
-		 "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-		 get32(g), get16(g + 4), get16(g + 6), g[8], g[9], g[10],
-		 g[11], g[12], g[13], g[14], g[15]);
+	snprintf(buf, 37, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+		 get32(g), get16(g + 4), get16(g + 6), g[8], g[9], g[10], g[11],
+		 g[12], g[13], g[14], g[15]);
 }
 
 static int check_mbr(const struct disk_reader *r, struct charlie_error *err)
@@ -123,8 +122,8 @@ int gpt_find_esp(const struct disk_reader *r, struct gpt_info *gi,
 	ret = check_mbr(r, err);
 	if (ret)
 		return ret;
-	ret = disk_read(r, GPT_SECTOR, h, sizeof(h),
-			CHARLIE_E_IMAGE_GPT_HEADER, "the GPT header", err);
+	ret = disk_read(r, GPT_SECTOR, h, sizeof(h), CHARLIE_E_IMAGE_GPT_HEADER,
+			"the GPT header", err);
 	if (ret)
 		return ret;
 	ret = check_header(r, h, nsec, err);
@@ -153,8 +152,7 @@ int gpt_find_esp(const struct disk_reader *r, struct gpt_info *gi,
 	/* The array lies after the header and before the first usable LBA
 	 * (§5.3.2), and inside the image. */
 	if (lba < 2 || lba > nsec ||
-	    (bytes + GPT_SECTOR - 1) / GPT_SECTOR > first - lba ||
-	    first < lba)
+	    (bytes + GPT_SECTOR - 1) / GPT_SECTOR > first - lba || first < lba)
 		return disk_err(r, err, CHARLIE_E_IMAGE_GPT_RANGE,
 				"GPT partition entry array at LBA %llu (%zu "
 				"bytes) is not between the header and the "

@@ -102,8 +102,7 @@ static void fill_report(struct charlie_image_report *rep, const struct uki *u)
 }
 
 int charlie_image_inspect(const char *path, uint64_t memory,
-			  const char *cmdline,
-			  struct charlie_image_report *rep)
+			  const char *cmdline, struct charlie_image_report *rep)
 {
 	struct kernel_image k;
 	struct disk_reader r;
@@ -153,7 +152,8 @@ bool charlie_file_is_disk_image(const char *path)
 	if (fd < 0)
 		return false;
 	yes = pread(fd, b, sizeof(b), 0) == (ssize_t)sizeof(b) &&
-	      b[510] == 0x55 && b[511] == 0xaa && !memcmp(b + 512, "EFI PART", 8);
+	      b[510] == 0x55 && b[511] == 0xaa &&
+	      !memcmp(b + 512, "EFI PART", 8);
 	close(fd);
 	return yes;
 }

@@ -12,14 +12,14 @@
 #include <ctype.h>
 #include <string.h>
 
-#define PE_LFANEW	 0x3c
-#define COFF_HDR	 20
-#define SEC_HDR		 40
-#define OPT_MAGIC_PE32P	 0x20b
-#define MACHINE_AMD64	 0x8664
-#define MACHINE_ARM64	 0xaa64
-#define MACHINE_I386	 0x14c
-#define MACHINE_RISCV64	 0x5064
+#define PE_LFANEW	0x3c
+#define COFF_HDR	20
+#define SEC_HDR		40
+#define OPT_MAGIC_PE32P 0x20b
+#define MACHINE_AMD64	0x8664
+#define MACHINE_ARM64	0xaa64
+#define MACHINE_I386	0x14c
+#define MACHINE_RISCV64 0x5064
 
 static const char *machine_name(uint16_t m)
 {
@@ -101,7 +101,8 @@ int pe_parse(const struct disk_reader *r, const uint8_t *p, size_t len,
 		ps->size = ps->vsize && ps->vsize < ps->rawsize ? ps->vsize
 								: ps->rawsize;
 		if (ps->rawsize && !disk_range_ok(ps->offset, ps->rawsize, len))
-			return disk_err(r, err, CHARLIE_E_IMAGE_PE_SECTION_RANGE,
+			return disk_err(r, err,
+					CHARLIE_E_IMAGE_PE_SECTION_RANGE,
 					"%s: section %s (0x%x bytes at file "
 					"offset 0x%x) lies outside the file "
 					"(%zu bytes)",

@@ -73,8 +73,7 @@ static void osrel_name(const uint8_t *p, size_t len, char *out, size_t n)
 }
 
 static int take_cmdline(const struct disk_reader *r, struct uki *u,
-			const uint8_t *p, size_t len,
-			struct charlie_error *err)
+			const uint8_t *p, size_t len, struct charlie_error *err)
 {
 	size_t n = 0;
 
@@ -145,7 +144,8 @@ int uki_read(const struct disk_reader *r, struct uki *u,
 	if (ret)
 		goto out;
 	if (!u->kernel) {
-		/* Not a UKI: a Linux kernel with the EFI stub boots as it is. */
+		/* Not a UKI: a Linux kernel with the EFI stub boots as it is.
+		 */
 		if (!is_bzimage(u->file, u->file_len)) {
 			ret = disk_err(r, err, CHARLIE_E_IMAGE_PE_NO_LINUX,
 				       "%s is a PE image without a .linux "
