@@ -12,7 +12,7 @@
 #             (--cmdline "console=ttyS0 quiet": no virtio console yet)
 #   exit      stopped by SIGTERM after that line: exit 1 (forced; until the
 #             ACPI power button lands)
-#   unchanged the image is byte-identical afterwards (cksum in L1)
+#   unchanged the image is byte-identical afterwards (md5sum in L1)
 # The L1 console is kept in $CHARLIE_BUILD/testhost/testhost_diskboot.log.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -34,19 +34,19 @@ adds=
 for i in $imgs; do adds="$adds --add $g/$i.img:/payloads/$i.img"; done
 cat >"$tmp/scenario.sh" <<SCEN
 for i in $imgs; do
-	s0=\$(cksum </payloads/\$i.img)
+	s0=\$(md5sum </payloads/\$i.img)
 	charlie run --boot-image /payloads/\$i.img --memory 256M \\
 		--cmdline "console=ttyS0 quiet" --verbose >/tmp/\$i.log 2>&1 &
 	pid=\$!
 	n=0
-	while [ \$n -lt 240 ] && ! grep -q 'server starting' /tmp/\$i.log; do
-		sleep 0.5
+	while [ \$n -lt 150 ] && ! grep -q 'server starting' /tmp/\$i.log; do
+		sleep 1 # busybox: whole seconds
 		n=\$((n + 1))
 	done
 	kill -TERM \$pid
 	wait \$pid
 	echo "CHARLIE-RC-\$i=\$?"
-	[ "\$(cksum </payloads/\$i.img)" = "\$s0" ] && echo "UNCHANGED-\$i"
+	[ "\$(md5sum </payloads/\$i.img)" = "\$s0" ] && echo "UNCHANGED-\$i"
 	sed "s/^/L2-\$i: /" /tmp/\$i.log
 done
 SCEN
