@@ -83,21 +83,22 @@ zero4() { printf '\000\000\000\000' | dd of="$tmp/BOOTX64.EFI" bs=1 seek="$1" co
 zero4 $((lfanew + 8))       # COFF TimeDateStamp
 zero4 $((lfanew + 24 + 64)) # optional header CheckSum
 
-# The ESP: FAT sized for the UKI plus 512 KiB of slack, in whole MiB.
+# The ESP: FAT sized for the UKI plus at least 128 KiB for the FAT's own
+# structures, in 256 KiB steps (mkfs.vfat picks FAT12/16/32 for the size).
 uki=$(wc -c <"$tmp/BOOTX64.EFI")
-esp_mib=$(((uki + 512 * 1024 + 1048575) / 1048576))
-[ $esp_mib -lt 2 ] && esp_mib=2
-esp_sectors=$((esp_mib * 2048))
+esp_kib=$(((uki + 131072) / 262144 * 256 + 256))
+esp_sectors=$((esp_kib * 2))
 touch -d "@$SOURCE_DATE_EPOCH" "$tmp/BOOTX64.EFI"
 rm -f "$tmp/esp"
 mkfs.vfat -C --invariant -i "$FAT_VOLID" -n BINGO-ESP "$tmp/esp" \
-	$((esp_sectors / 2)) >/dev/null
+	$esp_kib >/dev/null
 MTOOLS_SKIP_CHECK=1 mmd -i "$tmp/esp" ::/EFI ::/EFI/BOOT
 MTOOLS_SKIP_CHECK=1 mcopy -m -i "$tmp/esp" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 
 # The disk: 1 MiB before the ESP (protective MBR, GPT header and entry
-# array), 1 MiB after it (backup GPT).
-total=$((esp_sectors + 4096))
+# array; the ESP starts 1 MiB-aligned), 33 sectors after it for the
+# backup entry array and header (UEFI 2.10 §5.3.1), and one spare.
+total=$((2048 + esp_sectors + 34))
 rm -f "$tmp/disk"
 truncate -s $((total * 512)) "$tmp/disk"
 sfdisk -q --no-reread --no-tell-kernel "$tmp/disk" >/dev/null <<EOF
