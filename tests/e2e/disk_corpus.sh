@@ -31,6 +31,14 @@ for v in valid valid-stub; do
 	fi
 done
 
+# check-kernel on a disk image describes it as inspect does.
+if $tmo "$CHARLIE" check-kernel "$c/valid.img" >"$tmp/out" 2>&1 </dev/null &&
+	grep -q 'sections: ' "$tmp/out" && grep -q 'verdict: bootable' "$tmp/out"; then
+	pass valid/check-kernel
+else
+	fail valid/check-kernel "$(tr '\n' '|' <"$tmp/out" | head -c 300)"
+fi
+
 while read -r cname code; do
 	file=$c/$cname.img
 	sum0=$(cksum <"$file")

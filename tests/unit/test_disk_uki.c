@@ -11,6 +11,7 @@
 
 #include "../disk/unit_cases.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 static int disk_check(const uint8_t *img, size_t len, struct charlie_error *e)
@@ -135,6 +136,38 @@ static void inspect_file(void **state)
 	free(d);
 }
 
+static void config_validate_boot_image(void **state)
+{
+	struct mkdisk *d = mk_new(false);
+	struct charlie_config cfg;
+	struct charlie_error e = {0};
+	char path[] = "/tmp/charlie-test-disk-XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, d->buf, MK_LEN), MK_LEN);
+	close(fd);
+	charlie_config_init(&cfg);
+	cfg.boot_image = path;
+	assert_int_equal(charlie_config_validate(&cfg, &e), 0);
+	/* Neither a kernel nor an image: named. */
+	cfg.boot_image = NULL;
+	assert_int_not_equal(charlie_config_validate(&cfg, &e), 0);
+	assert_int_equal(e.code, CHARLIE_E_NO_KERNEL);
+	/* A broken image: its own code, before anything is opened. */
+	c_chain_loop(d, NULL);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, d->buf, MK_LEN), MK_LEN);
+	close(fd);
+	cfg.boot_image = path;
+	assert_int_not_equal(charlie_config_validate(&cfg, &e), 0);
+	assert_int_equal(e.code, CHARLIE_E_IMAGE_FAT_LOOP);
+	assert_string_equal(e.field, "image");
+	unlink(path);
+	free(d);
+}
+
 int main(void)
 {
 	static const char *const prefixes[] = {"", NULL};
@@ -143,7 +176,8 @@ int main(void)
 		cmocka_unit_test(efi_stub_kernel),
 		cmocka_unit_test(random_mutations_refused_or_read),
 		cmocka_unit_test(inspect_file),
+		cmocka_unit_test(config_validate_boot_image),
 	};
 
-	return run_cases("disk_uki", prefixes, extra, 4);
+	return run_cases("disk_uki", prefixes, extra, 5);
 }
