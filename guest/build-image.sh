@@ -87,10 +87,26 @@ zero4 $((lfanew + 24 + 64)) # optional header CheckSum
 # structures, in 256 KiB steps (mkfs.vfat picks FAT12/16/32 for the size).
 uki=$(wc -c <"$tmp/BOOTX64.EFI")
 esp_kib=$(((uki + 131072) / 262144 * 256 + 256))
+# FAT_BITS=12|16|32 forces a FAT type (tests): FAT16 needs 4,085
+# clusters and FAT32 65,525: 4 and 33 MiB of 512-byte clusters.
+fatopt=
+case ${FAT_BITS:-} in
+'') ;;
+32)
+	fatopt="-F 32 -s 1"
+	[ $esp_kib -lt 33792 ] && esp_kib=33792
+	;;
+16)
+	fatopt="-F 16 -s 1"
+	[ $esp_kib -lt 4096 ] && esp_kib=4096
+	;;
+*) fatopt="-F $FAT_BITS" ;;
+esac
 esp_sectors=$((esp_kib * 2))
 touch -d "@$SOURCE_DATE_EPOCH" "$tmp/BOOTX64.EFI"
 rm -f "$tmp/esp"
-mkfs.vfat -C --invariant -i "$FAT_VOLID" -n BINGO-ESP "$tmp/esp" \
+# shellcheck disable=SC2086
+mkfs.vfat -C --invariant $fatopt -i "$FAT_VOLID" -n BINGO-ESP "$tmp/esp" \
 	$esp_kib >/dev/null
 MTOOLS_SKIP_CHECK=1 mmd -i "$tmp/esp" ::/EFI ::/EFI/BOOT
 MTOOLS_SKIP_CHECK=1 mcopy -m -i "$tmp/esp" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI

@@ -76,3 +76,27 @@ while read -r cname code; do
 		fi
 	done
 done <"$c/cases"
+
+# The parsers against Debian's own tools: guest/build-image.sh (sfdisk,
+# mkfs.vfat, mtools, objcopy + systemd-stub) around the synthetic bzImage,
+# with each FAT type forced; inspect must find the UKI in every one.
+mkbz=$CHARLIE_BUILD/tests/corpus/mk_bzimage
+for b in 12 16 32; do
+	if ! command -v mkfs.vfat >/dev/null 2>&1 || ! command -v mcopy >/dev/null 2>&1 ||
+		! command -v sfdisk >/dev/null 2>&1 ||
+		[ ! -f /usr/lib/systemd/boot/efi/linuxx64.efi.stub ] || [ ! -x "$mkbz" ]; then
+		skip "tools-fat$b" "needs dosfstools, mtools, fdisk, systemd-boot-efi (scripts/setup.sh)"
+		continue
+	fi
+	"$mkbz" "$tmp/bz" && printf 'initrd' >"$tmp/rd" &&
+		FAT_BITS=$b sh "$CHARLIE_ROOT/guest/build-image.sh" "$tmp/fat$b.img" \
+			"$tmp/bz" "$tmp/rd" "console=ttyS0 quiet" 2>/dev/null
+	if "$CHARLIE" inspect "$tmp/fat$b.img" >"$tmp/out" 2>&1 &&
+		grep -q "file system: FAT$b," "$tmp/out" &&
+		grep -q 'cmdline: console=ttyS0 quiet' "$tmp/out" &&
+		grep -q 'verdict: bootable' "$tmp/out"; then
+		pass "tools-fat$b"
+	else
+		fail "tools-fat$b" "$(tr '\n' '|' <"$tmp/out" | head -c 300)"
+	fi
+done
