@@ -6,7 +6,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 secs=${DISK_FUZZ_SECONDS:-3}
 seeds=$CHARLIE_BUILD/fuzz/seeds
-[ "${SANITIZE:-0}" = 1 ] && seeds=$CHARLIE_ROOT/build/san/fuzz/seeds
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 for t in gpt fat pe uki; do

@@ -102,7 +102,7 @@ for i in $imgs; do
 		# shown for the record, not a check of the disk path.
 		l | grep -q 'server starting' ||
 			echo "    note: bingo-min did not reach 'server starting' (last: $(l | grep '^time=' | tail -1 | cut -c1-90))"
-		grep "^L2-min-kernel: time=" "$log" | tail -1 | sed 's/^/    same kernel with --kernel, last line: /'
+		grep "^L2-min-kernel: time=" "$log" | tail -1 | sed 's/^L2-min-kernel: /    same kernel with --kernel, last line: /'
 	elif l | grep -q 'server starting'; then
 		pass "$i/server" "$(l | grep -m1 'server starting' | cut -c1-100)"
 	else
