@@ -164,6 +164,7 @@ struct uki {
 	int fat_type;
 	uint32_t clus_size;
 	char label[12];
+	bool have_file; /* BOOTX64.EFI was found and read */
 	uint64_t file_size;
 	struct pe_info pe;
 	bool is_uki; /* has .linux; else a bzImage with the EFI stub */

@@ -232,7 +232,7 @@ static int fat_chain_len(struct fat_vol *v, uint32_t start, uint64_t *len,
 		if (hare == tortoise || n > v->clusters)
 			return disk_err(v->r, err, CHARLIE_E_IMAGE_FAT_LOOP,
 					"FAT cluster chain from cluster %u "
-					"loops (cluster %u comes back)",
+					"loops (found at cluster %u)",
 					start, hare);
 		if (lam == power) {
 			tortoise = hare;

@@ -151,8 +151,8 @@ int gpt_find_esp(const struct disk_reader *r, struct gpt_info *gi,
 	bytes = (size_t)n * esz;
 	/* The array lies after the header and before the first usable LBA
 	 * (§5.3.2), and inside the image. */
-	if (lba < 2 || lba > nsec ||
-	    (bytes + GPT_SECTOR - 1) / GPT_SECTOR > first - lba || first < lba)
+	if (lba < 2 || lba > nsec || first < lba ||
+	    (bytes + GPT_SECTOR - 1) / GPT_SECTOR > first - lba)
 		return disk_err(r, err, CHARLIE_E_IMAGE_GPT_RANGE,
 				"GPT partition entry array at LBA %llu (%zu "
 				"bytes) is not between the header and the "

@@ -79,7 +79,7 @@ static void fill_report(struct charlie_image_report *rep, const struct uki *u)
 	rep->fat_type = u->fat_type;
 	rep->cluster_size = u->clus_size;
 	memcpy(rep->volume_label, u->label, sizeof(rep->volume_label));
-	if (u->file) {
+	if (u->have_file) {
 		snprintf(rep->file, sizeof(rep->file), "%s", UKI_FILE);
 		rep->file_size = u->file_size;
 	}

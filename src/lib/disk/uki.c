@@ -137,6 +137,7 @@ int uki_read(const struct disk_reader *r, struct uki *u,
 	if (ret)
 		goto out;
 	u->file_size = u->file_len;
+	u->have_file = true;
 	ret = pe_parse(r, u->file, u->file_len, &u->pe, err);
 	if (ret)
 		goto out;
