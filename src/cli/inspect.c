@@ -43,9 +43,9 @@ static void print_image(const char *path, const struct charlie_image_report *r)
 	if (r->file[0])
 		cli_line("boot file", "%s, %" PRIu64 " bytes, %s", r->file,
 			 r->file_size,
-			 r->nsections == 0 ? "?"
-			 : r->is_uki	   ? "unified kernel image (UKI)"
-					   : "Linux kernel with the EFI stub");
+			 r->is_uki	  ? "unified kernel image (UKI)"
+			 : r->kernel_size ? "Linux kernel with the EFI stub"
+					  : "not understood (see the verdict)");
 	for (unsigned int i = 0; i < r->nsections; i++) {
 		if (i == 0)
 			printf("%15s: ", "sections");
