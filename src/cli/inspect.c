@@ -61,7 +61,7 @@ static void print_image(const char *path, const struct charlie_image_report *r)
 	if (r->is_uki)
 		cli_line("cmdline", "%s",
 			 r->has_cmdline ? r->cmdline : "(none embedded)");
-	if (r->kernel_size)
+	if (r->is_uki)
 		cli_line("initrd", "%" PRIu64 " bytes%s", r->initrd_size,
 			 r->is_uki && !r->initrd_size ? " (none)" : "");
 	if (r->kernel_found) {
