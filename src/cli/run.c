@@ -339,8 +339,9 @@ int cmd_run(int argc, char **argv)
 	if (optind < argc)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
 	if (!cfg.kernel && !cfg.boot_image)
-		return bad_usage("%s", "--kernel PATH or --boot-image IMAGE is "
-				       "required");
+		return bad_usage("%s",
+				 "--kernel PATH is required (or --boot-image "
+				 "IMAGE)");
 	if (cfg.kernel && cfg.boot_image)
 		return bad_usage("%s", "--kernel and --boot-image exclude each "
 				       "other");
