@@ -134,6 +134,7 @@ int vm_load_kernel(struct vm *vm, const struct kernel_image *img,
 							: NULL,
 				  &vm->entry, err);
 	kernel_image_free(&initrd);
+	kernel_image_free(&vm->boot_initrd); /* in guest memory now */
 	free(cmdline);
 	return ret;
 }
