@@ -1,6 +1,8 @@
 # bingo, the guest: a static PID 1 (musl) and its boot images.
 #   make guest        build/guest/{init,bzImage,initramfs.cpio.gz,initramfs-nomod.cpio.gz}
+#                     build/guest/bingo.img (GPT + ESP + UKI: guest/build-image.sh)
 #   make guest-min    build/guest/vmlinux-min (tuned kernel from linux-source, cached)
+#                     build/guest/{bzImage-min,bingo-min.img}
 #   make guest-unit   host unit tests for the pure parts (also run by make check)
 # Included by the top Makefile ($(BUILD), $(CC), $(CFLAGS) are set there).
 
@@ -23,7 +25,8 @@ GUEST_UNIT := dhcp http inputev log modules nl
 GUEST_UNIT_BINS := $(GUEST_UNIT:%=$(BUILD)/tests/unit/test_guest_%)
 
 .PHONY: guest guest-min guest-unit guest-tools
-guest: $(GUEST_OUT)/init $(GUEST_OUT)/initramfs.cpio.gz guest-tools
+guest: $(GUEST_OUT)/init $(GUEST_OUT)/initramfs.cpio.gz guest-tools \
+	$(GUEST_OUT)/bingo.img
 guest-tools: $(GUEST_OUT)/loadgen $(GUEST_OUT)/mkcpio $(GUEST_OUT)/init-host
 guest-unit: $(GUEST_UNIT_BINS)
 
@@ -56,9 +59,23 @@ $(GUEST_OUT)/initramfs.cpio.gz: $(GUEST_OUT)/init $(GUEST_OUT)/mkcpio \
 	$(GUEST_DIR)/build-initramfs.sh $(GUEST_OUT) $(GUEST_OUT)/init \
 		$(GUEST_OUT)/mkcpio
 
-# Always runs the script: it returns at once when the config is unchanged.
-guest-min:
+# The one-file disk image (design.md 11): the unified kernel image's
+# command line.  console=hvc0 last, so it is /dev/console once the
+# virtio console exists; ttyS0 before it for firmware and early boot.
+BINGO_CMDLINE ?= console=ttyS0 console=hvc0 quiet
+$(GUEST_OUT)/bingo.img: $(GUEST_OUT)/initramfs.cpio.gz $(GUEST_DIR)/build-image.sh
+	$(GUEST_DIR)/build-image.sh $@ $(GUEST_OUT)/bzImage \
+		$(GUEST_OUT)/initramfs.cpio.gz "$(BINGO_CMDLINE)"
+
+# Always runs the scripts: they return at once when nothing changed.
+# The minimal kernel has no modules: its image takes the initramfs
+# without them.
+guest-min: $(GUEST_OUT)/initramfs.cpio.gz
 	$(GUEST_DIR)/build-min-kernel.sh $(GUEST_OUT)/vmlinux-min
+	$(GUEST_DIR)/build-min-bzimage.sh $(GUEST_OUT)/bzImage-min
+	$(GUEST_DIR)/build-image.sh $(GUEST_OUT)/bingo-min.img \
+		$(GUEST_OUT)/bzImage-min $(GUEST_OUT)/initramfs-nomod.cpio.gz \
+		"$(BINGO_CMDLINE)"
 
 # Unit tests: the pure sources built for the host with cmocka.
 $(BUILD)/tests/unit/test_guest_%: $(GUEST_DIR)/tests/test_guest_%.c \

@@ -127,6 +127,26 @@ enum charlie_err {
 	CHARLIE_E_DISK_NOT_REGULAR,
 	CHARLIE_E_DISK_OPTION,
 	CHARLIE_E_DISK_TOO_MANY,
+	/* disk images: GPT, FAT, PE/UKI (design.md 11) */
+	CHARLIE_E_IMAGE_OPEN,
+	CHARLIE_E_IMAGE_MBR,
+	CHARLIE_E_IMAGE_GPT_HEADER,
+	CHARLIE_E_IMAGE_GPT_CRC,
+	CHARLIE_E_IMAGE_GPT_ENTRIES,
+	CHARLIE_E_IMAGE_GPT_ENTRIES_CRC,
+	CHARLIE_E_IMAGE_GPT_RANGE,
+	CHARLIE_E_IMAGE_NO_ESP,
+	CHARLIE_E_IMAGE_FAT_GEOMETRY,
+	CHARLIE_E_IMAGE_FAT_CHAIN,
+	CHARLIE_E_IMAGE_FAT_LOOP,
+	CHARLIE_E_IMAGE_FAT_DIR,
+	CHARLIE_E_IMAGE_FILE_NOT_FOUND,
+	CHARLIE_E_IMAGE_PE_HEADER,
+	CHARLIE_E_IMAGE_PE_MACHINE,
+	CHARLIE_E_IMAGE_PE_SECTIONS,
+	CHARLIE_E_IMAGE_PE_SECTION_RANGE,
+	CHARLIE_E_IMAGE_PE_NO_LINUX,
+	CHARLIE_E_IMAGE_UKI_CMDLINE,
 	/* host */
 	CHARLIE_E_KVM,
 	CHARLIE_E_HOST,
@@ -228,6 +248,12 @@ struct charlie_config {
 	/* add virtio_mmio.device= for each virtio device (kernels with
 	 * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES; default on) */
 	bool virtio_mmio_cmdline;
+	/* A disk image (GPT + EFI system partition) to take the kernel,
+	 * initrd and command line from when `kernel` is NULL: its
+	 * \EFI\BOOT\BOOTX64.EFI, a unified kernel image or a Linux kernel
+	 * with the EFI stub, booted with no firmware (design.md 11).
+	 * `initrd` and `cmdline`, when given, override the embedded ones. */
+	const char *boot_image;
 };
 
 #define CHARLIE_MAX_CPUS   64
@@ -285,6 +311,53 @@ struct charlie_kernel_report {
 int charlie_kernel_inspect(const char *path, uint64_t memory,
 			   const char *cmdline, const char *initrd,
 			   struct charlie_kernel_report *rep);
+
+/* ---- disk images (charlie inspect) ---- */
+
+#define CHARLIE_IMAGE_MAX_SECTIONS 24
+
+struct charlie_image_section {
+	char name[9];
+	uint64_t offset, size; /* in BOOTX64.EFI */
+};
+
+struct charlie_image_report {
+	uint64_t size;	    /* of the image file */
+	char disk_guid[37]; /* "" until the GPT header was read */
+	unsigned int partition_entries, partitions; /* array size, used */
+	unsigned int esp_index;			    /* 1-based; 0: none */
+	char esp_guid[37];
+	uint64_t esp_offset, esp_size;
+	int fat_type; /* 12, 16, 32; 0 until read */
+	uint32_t cluster_size;
+	char volume_label[12];
+	char file[32]; /* "\EFI\BOOT\BOOTX64.EFI" once found */
+	uint64_t file_size;
+	bool is_uki; /* else a Linux kernel with the EFI stub */
+	unsigned int nsections;
+	struct charlie_image_section sections[CHARLIE_IMAGE_MAX_SECTIONS];
+	uint64_t kernel_size, initrd_size;
+	bool has_cmdline;
+	char cmdline[1024]; /* the embedded one (truncated for show) */
+	char os_name[64];   /* .osrel PRETTY_NAME or NAME */
+	char uname[128];    /* .uname */
+	bool kernel_found;
+	struct charlie_kernel_report kernel; /* the embedded kernel */
+	bool bootable;
+	struct charlie_error err; /* why not, when !bootable */
+};
+
+/* Describes a disk image and checks the kernel in it against memory and
+ * the command line (the embedded one when cmdline is NULL).  Returns 0
+ * when bootable, else -EINVAL with rep->err filled in; rep is filled as
+ * far as the image could be understood. */
+int charlie_image_inspect(const char *path, uint64_t memory,
+			  const char *cmdline,
+			  struct charlie_image_report *rep);
+
+/* True when the file starts like a partitioned disk (0x55AA at 510 and
+ * "EFI PART" at 512): for `check-kernel` to point at `inspect`. */
+bool charlie_file_is_disk_image(const char *path);
 
 /* ---- the VM ---- */
 

@@ -6,5 +6,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 git ls-files -- 'src/*.c' 'src/*.h' 'include/*.h' 'tests/unit/*.c' \
-	'tests/unit/*.h' 'tests/fuzz/*.c' 'tests/corpus/*.c' 'tests/kernels/*.c' 'guest/*.c' \
-	'guest/*.h' 'bench/*.c' | sort
+	'tests/unit/*.h' 'tests/corpus/*.c' 'tests/kernels/*.c' 'guest/*.c' \
+	'guest/*.h' 'bench/*.c' 'tests/disk/*.h' 'tests/fuzz/*.c' | sort

@@ -24,9 +24,7 @@ static void usage(FILE *f)
 }
 
 /* One right-aligned "key: value" line, so "verdict: ..." greps simply. */
-static void line(const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void line(const char *key, const char *fmt, ...)
+void cli_line(const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -46,61 +44,61 @@ static void size_str(char *buf, size_t n, uint64_t v)
 		snprintf(buf, n, "0x%" PRIx64 " (%" PRIu64 " KiB)", v, v >> 10);
 }
 
-static void print_report(const char *path,
-			 const struct charlie_kernel_report *r)
+void cli_print_kernel_report(const char *path,
+			     const struct charlie_kernel_report *r)
 {
 	char buf[64];
 
-	line("file", "%s", path);
+	cli_line("file", "%s", path);
 	if (r->format_name[0])
-		line("format", "%s", r->format_name);
+		cli_line("format", "%s", r->format_name);
 	if (r->arch[0])
-		line("arch", "%s", r->arch);
+		cli_line("arch", "%s", r->arch);
 	if (r->protocol)
-		line("boot protocol", "%u.%02u", r->protocol >> 8,
-		     r->protocol & 0xff);
+		cli_line("boot protocol", "%u.%02u", r->protocol >> 8,
+			 r->protocol & 0xff);
 	if (r->format == CHARLIE_KFMT_BZIMAGE || r->protocol) {
-		line("entry points",
-		     "64-bit at load address + 0x%" PRIx64
-		     ", 32-bit code32_start 0x%" PRIx64,
-		     r->entry64, r->entry32);
+		cli_line("entry points",
+			 "64-bit at load address + 0x%" PRIx64
+			 ", 32-bit code32_start 0x%" PRIx64,
+			 r->entry64, r->entry32);
 	} else if (r->has_pvh_note || r->entry64) {
 		if (r->has_pvh_note)
-			line("entry points",
-			     "PVH 0x%" PRIx64
-			     " (32-bit), ELF e_entry 0x%" PRIx64,
-			     r->entry32, r->entry64);
+			cli_line("entry points",
+				 "PVH 0x%" PRIx64
+				 " (32-bit), ELF e_entry 0x%" PRIx64,
+				 r->entry32, r->entry64);
 		else
-			line("entry points", "ELF e_entry 0x%" PRIx64,
-			     r->entry64);
+			cli_line("entry points", "ELF e_entry 0x%" PRIx64,
+				 r->entry64);
 	}
 	if (r->compression[0])
-		line("payload", "%s", r->compression);
+		cli_line("payload", "%s", r->compression);
 	if (r->format == CHARLIE_KFMT_ELF_PVH || r->entry64 || r->protocol)
-		line("PVH note", "%s", r->has_pvh_note ? "yes" : "no");
+		cli_line("PVH note", "%s", r->has_pvh_note ? "yes" : "no");
 	if (r->protocol) {
 		if (r->relocatable)
-			line("relocatable",
-			     "yes (kernel_alignment 0x%" PRIx64 ")",
-			     r->kernel_alignment);
+			cli_line("relocatable",
+				 "yes (kernel_alignment 0x%" PRIx64 ")",
+				 r->kernel_alignment);
 		else
-			line("relocatable", "no");
+			cli_line("relocatable", "no");
 	}
 	if (r->pref_address)
-		line("load address", "0x%" PRIx64 "%s", r->pref_address,
-		     r->format == CHARLIE_KFMT_BZIMAGE || r->protocol
-			     ? " (pref_address)"
-			     : " (lowest segment)");
+		cli_line("load address", "0x%" PRIx64 "%s", r->pref_address,
+			 r->format == CHARLIE_KFMT_BZIMAGE || r->protocol
+				 ? " (pref_address)"
+				 : " (lowest segment)");
 	if (r->init_size) {
 		size_str(buf, sizeof(buf), r->init_size);
-		line(r->protocol ? "init_size" : "memory image", "%s", buf);
+		cli_line(r->protocol ? "init_size" : "memory image", "%s", buf);
 	}
 	if (r->cmdline_size)
-		line("cmdline_size", "%u", r->cmdline_size);
+		cli_line("cmdline_size", "%u", r->cmdline_size);
 	if (r->protocol && r->initrd_addr_max)
-		line("initrd_addr_max", "0x%x", r->initrd_addr_max);
+		cli_line("initrd_addr_max", "0x%x", r->initrd_addr_max);
 	if (r->version[0])
-		line("version", "%s", r->version);
+		cli_line("version", "%s", r->version);
 }
 
 int cmd_check_kernel(int argc, char **argv)
@@ -152,18 +150,21 @@ int cmd_check_kernel(int argc, char **argv)
 	}
 	path = argv[optind];
 
+	/* A disk image is described by `inspect` (same verdict line). */
+	if (charlie_file_is_disk_image(path) && !initrd)
+		return cli_inspect_image(path, memory, cmdline);
 	ret = charlie_kernel_inspect(path, memory, cmdline, initrd, &rep);
-	print_report(path, &rep);
+	cli_print_kernel_report(path, &rep);
 	if (ret) {
-		line("verdict", "cannot boot: %s", rep.err.msg);
+		cli_line("verdict", "cannot boot: %s", rep.err.msg);
 		fflush(stdout);
 		cli_print_error(&rep.err);
 		return CHARLIE_EXIT_CONFIG;
 	}
-	line("verdict", "bootable (%s, %" PRIu64 " MiB%s%s)",
-	     rep.format == CHARLIE_KFMT_ELF_PVH ? "PVH entry"
-						: "64-bit boot protocol",
-	     memory >> 20, initrd ? ", with initrd" : "",
-	     cmdline ? ", with cmdline" : "");
+	cli_line("verdict", "bootable (%s, %" PRIu64 " MiB%s%s)",
+		 rep.format == CHARLIE_KFMT_ELF_PVH ? "PVH entry"
+						    : "64-bit boot protocol",
+		 memory >> 20, initrd ? ", with initrd" : "",
+		 cmdline ? ", with cmdline" : "");
 	return 0;
 }

@@ -14,6 +14,10 @@ static void usage(FILE *f)
 		   "  check-kernel   say what a kernel file is and whether it "
 		   "can boot here\n"
 		   "                 (charlie check-kernel --help)\n"
+		   "  inspect        describe a disk image (GPT, EFI system "
+		   "partition, UKI)\n"
+		   "                 and whether it can boot here "
+		   "(charlie inspect --help)\n"
 		   "  --help | --version\n");
 }
 
@@ -35,6 +39,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-kernel"))
 		return cmd_check_kernel(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "inspect"))
+		return cmd_inspect(argc - 1, argv + 1);
 	fprintf(stderr, "charlie: unknown command '%s' (try --help)\n",
 		argv[1]);
 	return CHARLIE_EXIT_CONFIG;

@@ -272,12 +272,24 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: charlie run --kernel PATH [--initrd PATH] [--cmdline "
 		"STR]\n"
+		"       charlie run --disk IMAGE[,ro] [--cmdline STR] ...\n"
 		"                   [--cpus N] [--memory SIZE] [--timeline]\n"
 		"                   [--stop-timeout SECS] [--verbose]\n"
 		"                   [--disk PATH[,ro]]... [--no-entropy] "
 		"[--net SPEC]...\n"
 		"                   [--vsock cid=N[,uds=PATH]]\n"
 		"  --kernel PATH      bzImage or ELF vmlinux with a PVH note\n"
+		"  with no --kernel, the first --disk is booted: a GPT disk "
+		"image whose\n"
+		"                     EFI system partition holds a unified "
+		"kernel image\n"
+		"  --boot-image IMAGE a GPT disk image: boot the unified "
+		"kernel image (or EFI-\n"
+		"                     stub kernel) at \\EFI\\BOOT\\BOOTX64.EFI "
+		"on its EFI system\n"
+		"                     partition, with no firmware; "
+		"--cmdline/--initrd override\n"
+		"                     the embedded ones\n"
 		"  --initrd PATH      initial ramdisk (cpio, may be "
 		"compressed)\n"
 		"  --cmdline STR      kernel command line (default: "
@@ -356,6 +368,7 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
+		{"boot-image", required_argument, NULL, 'b'},
 		{"initrd", required_argument, NULL, 'i'},
 		{"cmdline", required_argument, NULL, 'c'},
 		{"cpus", required_argument, NULL, 'p'},
@@ -394,13 +407,15 @@ int cmd_run(int argc, char **argv)
 
 	charlie_config_init(&cfg);
 	ctx.cfg = &cfg;
-	cfg.cmdline = "console=ttyS0";
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "k:i:c:p:m:ts:vn:h", opts, NULL)) !=
-	       -1) {
+	while ((o = getopt_long(argc, argv, "k:b:i:c:p:m:ts:vn:h", opts,
+				NULL)) != -1) {
 		switch (o) {
 		case 'k':
 			cfg.kernel = optarg;
+			break;
+		case 'b':
+			cfg.boot_image = optarg;
 			break;
 		case 'i':
 			cfg.initrd = optarg;
@@ -481,8 +496,19 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
-	if (!cfg.kernel)
-		return bad_usage("%s", "--kernel PATH is required");
+	/* No kernel: boot the first disk's EFI system partition. */
+	if (!cfg.kernel && !cfg.boot_image && cfg.nr_disks)
+		cfg.boot_image = cfg.disks[0].path;
+	if (!cfg.kernel && !cfg.boot_image)
+		return bad_usage("%s", "--kernel PATH is required (or --disk "
+				       "IMAGE with an EFI system partition)");
+	if (cfg.kernel && cfg.boot_image)
+		return bad_usage("%s", "--kernel and --boot-image exclude each "
+				       "other");
+	/* A kernel file gets console=ttyS0 by default; a disk image's UKI
+	 * brings its own command line. */
+	if (!cfg.cmdline && cfg.kernel)
+		cfg.cmdline = "console=ttyS0";
 
 	/* Signals are taken through a signalfd; block them before any VM
 	 * thread exists so every thread inherits the mask. */
@@ -510,10 +536,11 @@ int cmd_run(int argc, char **argv)
 			     : CHARLIE_EXIT_CONFIG;
 		goto out;
 	}
-	fprintf(stderr,
-		"[host] starting VM (cpu=%u, mem=%lluMiB, kernel=%s%s%s)\n",
+	fprintf(stderr, "[host] starting VM (cpu=%u, mem=%lluMiB, %s=%s%s%s)\n",
 		cfg.cpus, (unsigned long long)(cfg.memory >> 20),
-		base_name(cfg.kernel), cfg.initrd ? ", initrd=" : "",
+		cfg.kernel ? "kernel" : "image",
+		base_name(cfg.kernel ? cfg.kernel : cfg.boot_image),
+		cfg.initrd ? ", initrd=" : "",
 		cfg.initrd ? base_name(cfg.initrd) : "");
 	/* said before the vCPUs start, so it precedes the guest console */
 	fprintf(stderr, "[host] VM running. Press Ctrl-C to shut down.\n");

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <linux/fs.h>
@@ -246,9 +247,10 @@ int config_check_basic(const struct charlie_config *cfg, uint64_t *initrd_size,
 		return err_set(err, CHARLIE_E_MEMORY, "memory",
 			       "memory: %llu bytes is not a multiple of 2 MiB",
 			       (unsigned long long)cfg->memory);
-	if (!cfg->kernel || !cfg->kernel[0])
+	if ((!cfg->kernel || !cfg->kernel[0]) && !config_boot_image(cfg))
 		return err_set(err, CHARLIE_E_NO_KERNEL, "kernel",
-			       "kernel: no kernel given (--kernel PATH)");
+			       "kernel: no kernel given (--kernel PATH or a "
+			       "boot image)");
 	cmdline_len = cfg->cmdline ? strlen(cfg->cmdline) : 0;
 	if (cmdline_len >= 65536)
 		return err_set(err, CHARLIE_E_CMDLINE, "cmdline",
@@ -269,6 +271,15 @@ int config_check_basic(const struct charlie_config *cfg, uint64_t *initrd_size,
 	return check_disks(cfg, err);
 }
 
+const char *config_boot_image(const struct charlie_config *cfg)
+{
+	if (cfg->boot_image && cfg->boot_image[0])
+		return cfg->boot_image;
+	if ((!cfg->kernel || !cfg->kernel[0]) && cfg->nr_disks)
+		return cfg->disks[0].path;
+	return NULL;
+}
+
 int charlie_config_validate(const struct charlie_config *cfg,
 			    struct charlie_error *err)
 {
@@ -280,6 +291,19 @@ int charlie_config_validate(const struct charlie_config *cfg,
 	ret = config_check_basic(cfg, &initrd_size, err);
 	if (ret)
 		return ret;
+	if (!cfg->kernel || !cfg->kernel[0]) {
+		struct charlie_image_report *ir = malloc(sizeof(*ir));
+
+		if (!ir)
+			return err_set(err, CHARLIE_E_HOST, "",
+				       "out of memory");
+		ret = charlie_image_inspect(config_boot_image(cfg), cfg->memory,
+					    cfg->cmdline, ir);
+		if (ret && err)
+			*err = ir->err;
+		free(ir);
+		return ret;
+	}
 	ret = kernel_read_file(cfg->kernel, &img, err);
 	if (ret)
 		return ret;

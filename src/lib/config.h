@@ -17,4 +17,8 @@ int config_check_basic(const struct charlie_config *cfg, uint64_t *initrd_size,
 int config_open_disk(const struct charlie_disk *d, uint64_t *size,
 		     struct charlie_error *err);
 
+/* The disk image to boot when there is no kernel: boot_image, else the
+ * first disk (design.md 11), else NULL. */
+const char *config_boot_image(const struct charlie_config *cfg);
+
 #endif

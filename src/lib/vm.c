@@ -357,6 +357,8 @@ int charlie_vm_create(const struct charlie_config *cfg,
 	vm->kernel_path = dup_or_null(cfg->kernel);
 	vm->initrd_path = dup_or_null(cfg->initrd);
 	vm->cmdline = dup_or_null(cfg->cmdline);
+	vm->boot_image_path = dup_or_null(config_boot_image(cfg));
+	vm->cfg.boot_image = vm->boot_image_path;
 	vm->cfg.kernel = vm->kernel_path;
 	vm->cfg.initrd = vm->initrd_path;
 	vm->cfg.cmdline = vm->cmdline;
@@ -578,6 +580,8 @@ void charlie_vm_destroy(struct charlie_vm *cvm)
 	free(vm->kernel_path);
 	free(vm->initrd_path);
 	free(vm->cmdline);
+	free(vm->boot_image_path);
+	kernel_image_free(&vm->boot_initrd);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->cb_lock);
 	pthread_mutex_destroy(&vm->lock);

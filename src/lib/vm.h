@@ -52,6 +52,8 @@ struct vm_device {
 struct vm {
 	struct charlie_config cfg;
 	char *kernel_path, *initrd_path, *cmdline;
+	char *boot_image_path;		 /* cfg.boot_image, when no kernel */
+	struct kernel_image boot_initrd; /* the image's .initrd, if any */
 	struct charlie_callbacks cb;
 
 	int kvm_fd, vm_fd;

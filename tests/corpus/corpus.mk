@@ -21,3 +21,14 @@ $(MK_BZIMAGE): tests/corpus/mk_bzimage.c
 
 corpus-gen: $(MK_BZIMAGE)
 CHECK_DEPS += $(MK_BZIMAGE)
+
+# Malformed disk images (tests/disk/cases.h), for tests/e2e/disk_corpus.sh.
+GEN_DISK_CORPUS := $(BUILD)/tests/corpus/gen_disk_corpus
+
+$(GEN_DISK_CORPUS): tests/corpus/gen_disk_corpus.c tests/disk/cases.h \
+		tests/disk/mkdisk.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+corpus-gen: $(GEN_DISK_CORPUS)
+CHECK_DEPS += $(GEN_DISK_CORPUS)

@@ -45,6 +45,10 @@ int kernel_read_file_as(const char *path, const char *what,
 			enum charlie_err code, struct kernel_image *img,
 			struct charlie_error *err);
 void kernel_image_free(struct kernel_image *img);
+/* A buffer kernel_image_free can free (2 MiB-aligned from 2 MiB on), for
+ * kernels that come from elsewhere than a file (a disk image's UKI). */
+uint8_t *kernel_buf_alloc(size_t len);
+void kernel_buf_free(uint8_t *p, size_t len);
 
 /* Works out what the file is and fills `rep`.  Returns 0 if it is a
  * kernel charlie can boot, else -EINVAL with rep->err set. */

@@ -55,7 +55,7 @@ static size_t buf_map_len(size_t len)
 
 /* A private buffer for `len` bytes, 2 MiB-aligned and huge-page backed
  * where possible (see the top of the file), or NULL. */
-static uint8_t *buf_alloc(size_t len)
+uint8_t *kernel_buf_alloc(size_t len)
 {
 	size_t map = buf_map_len(len), over;
 	uint8_t *p, *a;
@@ -79,7 +79,7 @@ static uint8_t *buf_alloc(size_t len)
 	return a;
 }
 
-static void buf_free(uint8_t *p, size_t len)
+void kernel_buf_free(uint8_t *p, size_t len)
 {
 	if (p)
 		munmap(p, buf_map_len(len));
@@ -221,7 +221,7 @@ int kernel_read_file_as(const char *path, const char *what,
 		goto out_close;
 	}
 	size = (size_t)st.st_size;
-	buf = buf_alloc(size);
+	buf = kernel_buf_alloc(size);
 	if (!buf) {
 		ret = file_err(&c, CHARLIE_E_HOST,
 			       "out of memory reading %zu bytes", size);
@@ -229,7 +229,7 @@ int kernel_read_file_as(const char *path, const char *what,
 	}
 	ret = read_exactly(&c, fd, &st, buf, size);
 	if (ret) {
-		buf_free(buf, size);
+		kernel_buf_free(buf, size);
 		goto out_close;
 	}
 	img->data = buf;
@@ -249,7 +249,7 @@ void kernel_image_free(struct kernel_image *img)
 {
 	if (!img)
 		return;
-	buf_free(img->data, img->len);
+	kernel_buf_free(img->data, img->len);
 	img->data = NULL;
 	img->len = 0;
 }
