@@ -36,7 +36,7 @@ LIBA := $(BUILD)/libcharlie.a
 LIBSO := $(BUILD)/libcharlie.so
 CHARLIE := $(BUILD)/charlie
 
-.PHONY: all lib check check-unit deps clean format demo print-unit-bins
+.PHONY: all lib check check-unit deps clean format demo run print-unit-bins
 all: $(CHARLIE) $(LIBSO)
 
 lib: $(LIBA) $(LIBSO)
@@ -92,8 +92,13 @@ include $(wildcard */*.mk tests/*/*.mk)
 deps:
 	@scripts/setup.sh
 
-demo: all guest
+# The main job (README): boots bingo.img on charlie and fetches Hello,
+# World! through the forwarded port; `make run` is the interactive one.
+demo: deps all guest
 	@scripts/demo.sh
+
+run: deps all guest
+	@scripts/run.sh
 
 check-unit: $(UNIT_BINS)
 
