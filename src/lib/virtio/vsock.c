@@ -78,9 +78,9 @@ static void cid_release(uint64_t cid)
 	pthread_mutex_unlock(&cids_lock);
 }
 
-#define RXQ 0
-#define TXQ 1
-#define EVQ 2
+#define RXQ	0
+#define TXQ	1
+#define EVQ	2
 #define HDR_LEN sizeof(struct virtio_vsock_hdr)
 /* TX chains served per kick before yielding the loop (re-armed through
  * the eventfd, so nothing is lost). */
