@@ -27,3 +27,14 @@ $(PAYLOAD_PTYFEED): tests/payloads/ptyfeed.c
 
 payloads: $(PAYLOAD_VIRTIO_INITRD) $(PAYLOAD_PTYFEED)
 CHECK_DEPS += $(PAYLOAD_VIRTIO_INITRD) $(PAYLOAD_PTYFEED)
+
+# The vsock e2e test (vsock_guest.sh): a static UNIX-socket client for L1
+# (busybox: no socat) speaking Firecracker's CONNECT convention.
+PAYLOAD_VSOCK_CLIENT := $(BUILD)/tests/payloads/vsock-client
+
+$(PAYLOAD_VSOCK_CLIENT): tests/payloads/vsock-client.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -static -o $@ $<
+
+payloads: $(PAYLOAD_VSOCK_CLIENT)
+CHECK_DEPS += $(PAYLOAD_VSOCK_CLIENT)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The virtio-mmio transport and the blk, rng and console devices on the
- * fake host over synthetic guest memory, and the --disk checks. */
+/* The virtio-mmio transport and the blk, rng, console and vsock devices
+ * on the fake host over synthetic guest memory, and the --disk checks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,12 +12,18 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fake_host.h"
 #include "virtio/virtio.h"
 #include "config.h"
+#include "vsock/vsock.h"
 
 #define BASE  HOST_MMIO_POOL_START
 #define DESC  0x1000ull
@@ -79,6 +85,8 @@ static struct t *make(const struct device_ops *ops, bool ro,
 		t->f->cfg.disks[0].read_only = ro;
 		t->f->cfg.nr_disks = 1;
 	}
+	if (ops == &vsock_dev_ops)
+		t->f->cfg.vsock.cid = 3;
 	assert_int_equal(ops->create(&t->f->h, NULL, 0, &t->state, &err), 0);
 	return t;
 }
@@ -562,6 +570,223 @@ static void disk_errors(void **state)
 	assert_int_equal(system(p), 0);
 }
 
+/* ---- vsock ---- */
+
+/* Buffers above the three queues' rings (0x1000 + 3 * 0x4000). */
+#define VS_RX	  0xd000ull /* 4 RX buffers of VS_RX_LEN */
+#define VS_RX_LEN 0x1000u
+#define VS_TX	  0x11800ull
+#define VS_HDR	  44u
+
+struct vs_loop {
+	struct loop *loop;
+	pthread_t th;
+	int quit_fd;
+	struct loop_src *quit_src;
+	int accepted; /* listener's fd */
+	uint32_t accepted_port;
+};
+
+static void vs_quit(void *opaque, int fd, uint32_t ev)
+{
+	loop_quit(opaque);
+}
+
+static void *vs_main(void *arg)
+{
+	loop_run(((struct vs_loop *)arg)->loop);
+	return NULL;
+}
+
+static void vs_accept(void *opaque, int fd, uint32_t guest_port)
+{
+	struct vs_loop *l = opaque;
+
+	l->accepted_port = guest_port;
+	__atomic_store_n(&l->accepted, fd, __ATOMIC_SEQ_CST);
+}
+
+static void vs_hdr(uint8_t *p, uint64_t src_cid, uint32_t sport, uint32_t dport,
+		   uint32_t len, uint16_t op)
+{
+	struct virtio_vsock_hdr h = {
+		.src_cid = src_cid,
+		.dst_cid = VSOCK_CID_HOST,
+		.src_port = sport,
+		.dst_port = dport,
+		.len = len,
+		.type = VIRTIO_VSOCK_TYPE_STREAM,
+		.op = op,
+		.buf_alloc = 65536,
+	};
+
+	memcpy(p, &h, sizeof(h));
+}
+
+/* Waits (hang guard 10 s) until queue q's used.idx reaches n. */
+static void vs_wait_used(unsigned int q, uint16_t n)
+{
+	for (int i = 0; i < 10000; i++) {
+		if (__atomic_load_n((uint16_t *)(ram + USED + q * 0x4000 + 2),
+				    __ATOMIC_SEQ_CST) == n)
+			return;
+		usleep(1000);
+	}
+	fail_msg("queue %u: used.idx %u, want %u", q, used_idx(q), n);
+}
+
+/* The RX packet in used slot n: its header. */
+static struct virtio_vsock_hdr vs_rx_hdr(unsigned int n, uint32_t *len)
+{
+	struct virtio_vsock_hdr h;
+	uint32_t id;
+
+	memcpy(&id, ram + USED + 4 + 8 * (n % 8), 4);
+	assert_true(id < 4);
+	memcpy(&h, ram + VS_RX + id * VS_RX_LEN, sizeof(h));
+	*len = used_len(0, n);
+	return h;
+}
+
+static void vs_post_rx(struct t *t, uint16_t i)
+{
+	setd(0, i, VS_RX + i * VS_RX_LEN, VS_RX_LEN, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 0, i);
+}
+
+static void vsock_request_response(void **state)
+{
+	struct t *t = make(&vsock_dev_ops, false, NULL);
+	struct vs_loop l = {.loop = &t->f->loop, .accepted = -1};
+	struct vsock_engine *e = t->f->h.vsock;
+	struct virtio_vsock_hdr h;
+	uint8_t *tx = ram + VS_TX;
+	uint16_t rx_used = 0, tx_used = 0;
+	uint32_t len;
+	char got[8] = {0};
+
+	assert_non_null(e);
+	assert_int_equal(r32(t, 0x008), 19);
+	assert_int_equal(r32(t, 0x100), 3); /* guest_cid, le64 */
+	assert_int_equal(r32(t, 0x104), 0);
+	l.quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	l.quit_src = loop_add(l.loop, l.quit_fd, EPOLLIN, vs_quit, l.loop);
+	assert_int_equal(pthread_create(&l.th, NULL, vs_main, &l), 0);
+	assert_int_equal(vsock_listen(e, 5000, vs_accept, &l), 0);
+	driver_up(t, 0, 3);
+	for (uint16_t i = 0; i < 4; i++)
+		vs_post_rx(t, i);
+
+	/* REQUEST 1234 -> host 5000 through TX: RESPONSE on RX */
+	vs_hdr(tx, 3, 1234, 5000, 0, VIRTIO_VSOCK_OP_REQUEST);
+	setd(1, 0, VS_TX, VS_HDR, 0, 0);
+	kick(t, 1, 0);
+	vs_wait_used(1, ++tx_used);
+	vs_wait_used(0, ++rx_used);
+	h = vs_rx_hdr(0, &len);
+	assert_int_equal(len, VS_HDR);
+	assert_int_equal(h.op, VIRTIO_VSOCK_OP_RESPONSE);
+	assert_int_equal(h.src_cid, VSOCK_CID_HOST);
+	assert_int_equal(h.dst_cid, 3);
+	assert_int_equal(h.src_port, 5000);
+	assert_int_equal(h.dst_port, 1234);
+	for (int i = 0;
+	     i < 5000 && __atomic_load_n(&l.accepted, __ATOMIC_SEQ_CST) < 0;
+	     i++)
+		usleep(1000);
+	assert_true(l.accepted >= 0);
+	assert_int_equal(l.accepted_port, 1234);
+
+	/* data with the header split over two descriptors (20 + 24 + 4):
+	 * legal, reaches the listener's fd */
+	vs_hdr(tx, 3, 1234, 5000, 4, VIRTIO_VSOCK_OP_RW);
+	memcpy(tx + VS_HDR, "ping", 4);
+	setd(1, 0, VS_TX, 20, VIRTQ_DESC_F_NEXT, 1);
+	setd(1, 1, VS_TX + 20, VS_HDR - 20 + 4, 0, 0);
+	kick(t, 1, 0);
+	vs_wait_used(1, ++tx_used);
+	{
+		struct pollfd p = {.fd = l.accepted, .events = POLLIN};
+
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		assert_int_equal(read(l.accepted, got, 4), 4);
+		assert_memory_equal(got, "ping", 4);
+	}
+
+	/* a length past the chain: the engine answers RST */
+	vs_hdr(tx, 3, 1234, 5000, 1000, VIRTIO_VSOCK_OP_RW);
+	setd(1, 0, VS_TX, VS_HDR + 10, 0, 0);
+	kick(t, 1, 0);
+	vs_wait_used(1, ++tx_used);
+	vs_wait_used(0, ++rx_used);
+	h = vs_rx_hdr(1, &len);
+	assert_int_equal(h.op, VIRTIO_VSOCK_OP_RST);
+	assert_int_equal(h.dst_port, 1234);
+
+	/* a chain shorter than the header: dropped, said, no reply */
+	{
+		unsigned int logs = t->f->log_lines;
+
+		setd(1, 0, VS_TX, 20, 0, 0);
+		kick(t, 1, 0);
+		vs_wait_used(1, ++tx_used);
+		assert_int_equal(used_len(1, tx_used - 1), 0);
+		assert_true(t->f->log_lines > logs);
+	}
+
+	/* REQUEST to a port nobody listens on: RST, the device still works */
+	vs_hdr(tx, 3, 1235, 6000, 0, VIRTIO_VSOCK_OP_REQUEST);
+	setd(1, 0, VS_TX, VS_HDR, 0, 0);
+	kick(t, 1, 0);
+	vs_wait_used(1, ++tx_used);
+	vs_wait_used(0, ++rx_used);
+	h = vs_rx_hdr(2, &len);
+	assert_int_equal(h.op, VIRTIO_VSOCK_OP_RST);
+	assert_int_equal(h.src_port, 6000);
+	assert_int_equal(h.dst_port, 1235);
+
+	/* a forged source CID: dropped (no RST to somebody else) */
+	vs_hdr(tx, 7, 1236, 5000, 0, VIRTIO_VSOCK_OP_REQUEST);
+	setd(1, 0, VS_TX, VS_HDR, 0, 0);
+	kick(t, 1, 0);
+	vs_wait_used(1, ++tx_used);
+
+	/* an RX buffer too short for a header is returned empty */
+	vs_hdr(tx, 3, 1237, 6001, 0, VIRTIO_VSOCK_OP_REQUEST);
+	setd(0, 3, VS_RX + 3 * VS_RX_LEN, 10, VIRTQ_DESC_F_WRITE, 0);
+	setd(1, 0, VS_TX, VS_HDR, 0, 0);
+	kick(t, 1, 0);
+	vs_wait_used(1, ++tx_used);
+	assert_int_equal(r32(t, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET, 0);
+
+	/* the VM's reset posts TRANSPORT_RESET on the event queue */
+	setd(2, 0, VS_TX + 0x100, 8, VIRTQ_DESC_F_WRITE, 0);
+	kick(t, 2, 0);
+	t->ops->reset(t->state);
+	assert_int_equal(used_idx(2), 1);
+	assert_int_equal(used_len(2, 0), 4);
+	assert_int_equal(ram[VS_TX + 0x100],
+			 VIRTIO_VSOCK_EVENT_TRANSPORT_RESET);
+	/* the host end saw the connection go */
+	{
+		struct pollfd p = {.fd = l.accepted, .events = POLLIN};
+
+		assert_int_equal(poll(&p, 1, 5000), 1);
+		assert_true(read(l.accepted, got, sizeof(got)) <= 0);
+	}
+
+	{
+		uint64_t one = 1;
+
+		assert_int_equal(write(l.quit_fd, &one, 8), 8);
+	}
+	pthread_join(l.th, NULL);
+	loop_del(l.loop, l.quit_src);
+	close(l.quit_fd);
+	close(l.accepted);
+	drop(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -582,6 +807,7 @@ int main(void)
 		cmocka_unit_test(console_hvc0_rule),
 		cmocka_unit_test(console_not_claimed_for_ttyS0),
 		cmocka_unit_test(disk_errors),
+		cmocka_unit_test(vsock_request_response),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

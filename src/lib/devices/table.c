@@ -19,7 +19,7 @@ const struct device_entry device_table[] = {
 	{&virtio_console_ops, NULL},
 	{&virtio_blk_ops, NULL},
 	{&virtio_net_ops, NULL}, /* one per --net */
-	/* issue 10: the virtio-vsock engine (host side now, queues later) */
+	/* issue 10: virtio-vsock (--vsock cid=N,uds=PATH) */
 	{&vsock_dev_ops, NULL},
 	/* last: its DSDT describes every device created before it */
 	{&acpi_pm_ops, NULL},

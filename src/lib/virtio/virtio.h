@@ -23,6 +23,7 @@
 #define VIRTIO_ID_BLOCK	  2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG	  4
+#define VIRTIO_ID_VSOCK	  19
 
 /* Reserved feature bits (section 6). */
 #define VIRTIO_F_INDIRECT_DESC 28
