@@ -106,7 +106,7 @@ SCEN
 echo "bench-boot: $runs rounds in one test-host run; host load: $(uptime | sed 's/.*load/load/')" >&2
 # shellcheck disable=SC2086
 "$root/testhost/run.sh" --timeout 3000 --memory 2048 $adds "$tmp/scenario.sh" 2>&1 |
-	tr -d '\r' | tee "$tmp/log" | grep -E '^(RESULT|NOMARKER) ' >&2
+	tr -d '\r' | tee "$tmp/log" | grep --line-buffered -E '^(RESULT|NOMARKER) ' >&2
 grep '^RESULT ' "$tmp/log" >"$tmp/res"
 echo "bench-boot: host load after: $(uptime | sed 's/.*load/load/')" >&2
 
@@ -157,14 +157,14 @@ for c in charlie-disk charlie-kern qemu-microvm qemu-ovmf; do
 	esac
 done
 # shellcheck disable=SC2154
-awk -v d="$med_charlie_disk" -v k="$med_charlie_kern" -v m="$med_qemu_microvm" -v o="$med_qemu_ovmf" '
+awk -v oc="$(case $caveat in *ovmf*) echo "  (OVMF: outer TCG, not comparable)" ;; esac)" -v d="$med_charlie_disk" -v k="$med_charlie_kern" -v m="$med_qemu_microvm" -v o="$med_qemu_ovmf" '
 	function r(a, b) { return (a == "-" || b == "-" || b == 0) ? "-" : sprintf("%.2fx", a / b) }
 	BEGIN {
 		print "ratios (console method, medians; aims: <= 0.8x microvm, a small fraction of OVMF):"
 		printf "  charlie-disk / qemu-microvm  %s\n", r(d, m)
 		printf "  charlie-kern / qemu-microvm  %s\n", r(k, m)
-		printf "  charlie-disk / qemu-ovmf     %s\n", r(d, o)
-		printf "  charlie-kern / qemu-ovmf     %s\n", r(k, o)
+		printf "  charlie-disk / qemu-ovmf     %s%s\n", r(d, o), oc
+		printf "  charlie-kern / qemu-ovmf     %s%s\n", r(k, o), oc
 	}'
 [ -z "$caveat" ] || echo "CAVEAT:$caveat ran on the outer machine with TCG (no usable KVM for QEMU in L1): not the same conditions as charlie's figures"
 exit 0
