@@ -13,3 +13,9 @@ bench-startup-testhost: $(CHARLIE) $(BUILD)/tests/kernels/hello.elf $(BUILD)/tes
 .PHONY: bench-blk
 bench-blk: $(CHARLIE) guest-min
 	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/blk.sh
+
+# exec -> bingo's boot marker: charlie (disk/UKI and --kernel) vs QEMU
+# microvm and q35+OVMF, in the test host.  BOOT_RUNS rounds (default 10).
+.PHONY: bench-boot
+bench-boot: $(CHARLIE) guest
+	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/boot.sh
