@@ -13,3 +13,8 @@ bench-startup-testhost: $(CHARLIE) $(BUILD)/tests/kernels/hello.elf $(BUILD)/tes
 .PHONY: bench-blk
 bench-blk: $(CHARLIE) guest-min
 	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/blk.sh
+
+# Power button -> VMM exit for bingo, charlie vs QEMU microvm, in the test host.
+.PHONY: bench-button
+bench-button: $(CHARLIE) guest
+	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/button.sh
