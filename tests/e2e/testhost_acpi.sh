@@ -230,6 +230,11 @@ for k in cloud min; do
 		skip cpus4-min "$min not built (make guest-min)"
 		continue
 	fi
+	# a kernel built without CONFIG_SMP lacks this message (kernel/smp.c)
+	if [ $k = min ] && ! grep -aq "Bringing up secondary CPUs" "$min"; then
+		skip cpus4-min "$min is a uniprocessor kernel (allnoconfig: guest/kernel/min.config has no CONFIG_SMP=y); it reported CPUS-ONLINE=$(o cpus4-min | sed -n "s/^CPUS-ONLINE=//p" | head -1)"
+		continue
+	fi
 	c=$(o cpus4-$k | sed -n 's/^CPUS-ONLINE=//p' | head -1)
 	if [ "$c" = 0-3 ]; then
 		pass cpus4-$k "CPUS-ONLINE=$c; charlie exit $(rcof cpus4-$k)"
