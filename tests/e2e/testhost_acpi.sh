@@ -220,7 +220,7 @@ if [ "$(rcof early)" = 0 ] && has early '^\[host\] guest powered off' &&
 	has early 'msg="power button pressed"'; then
 	pass early-press-exit-0 "$(o early | grep -c 'not listening') 'not listening' line(s); $(o early | grep -o 'the press was delivered' | head -1)"
 else
-	fail early-press-exit-0 "exit '$(rcof early)'$(grep "^NOTE-early" "$log" | head -1)"
+	fail early-press-exit-0 "exit '$(rcof early)'; $(o early | grep -c 'the press was delivered') 'press was delivered', $(o early | grep -c 'msg="power button pressed"') 'power button pressed' line(s)$(grep "^NOTE-early" "$log" | head -1)"
 fi
 
 # d: CPUs from the MADT
