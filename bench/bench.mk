@@ -19,3 +19,7 @@ bench-blk: $(CHARLIE) guest-min
 .PHONY: bench-boot
 bench-boot: $(CHARLIE) guest
 	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/boot.sh
+# Power button -> VMM exit for bingo, charlie vs QEMU microvm, in the test host.
+.PHONY: bench-button
+bench-button: $(CHARLIE) guest
+	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/button.sh

@@ -456,6 +456,16 @@ static void mptable_is_well_formed(void **state)
 	/* first entry: CPU 0, enabled and bootstrap processor */
 	assert_int_equal(h[44], 0);
 	assert_int_equal(h[44 + 3], 3);
+	/* I/O interrupt entries after the CPUs (20 bytes each), the bus and
+	 * the I/O APIC (8 each): ISA IRQ n on pin n, IRQ0 included, since
+	 * KVM's default routing puts the PIT (GSI 0) on pin 0 */
+	for (unsigned int i = 0; i < isa_irqs; i++) {
+		const uint8_t *e = h + 44 + 20 * cpus + 8 + 8 + 8 * i;
+
+		assert_int_equal(e[0], 3);
+		assert_int_equal(e[5], i);
+		assert_int_equal(e[7], i);
+	}
 	free(vm);
 }
 

@@ -121,8 +121,10 @@ int x86_write_mptable(struct vm *vm)
 			.srcbus = 0,
 			.srcbusirq = irq,
 			.dstapic = ioapic_id,
-			/* IRQ0 (PIT) is wired to IOAPIC pin 2 as on a PC */
-			.dstirq = irq == 0 ? 2 : irq,
+			/* ISA IRQ n on pin n, IRQ0 too: KVM's default GSI
+			 * routing (kept by charlie) raises the in-kernel
+			 * PIT on pin 0, not pin 2 as on a PC; see the MADT */
+			.dstirq = irq,
 		};
 		memcpy(p, &s, sizeof(s));
 		p += sizeof(s);
