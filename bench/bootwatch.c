@@ -52,11 +52,20 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "t:s:g:o:")) != -1) {
 		switch (opt) {
-		case 't': limit_s = atol(optarg); break;
-		case 's': sig = atoi(optarg); break;
-		case 'g': grace_s = atol(optarg); break;
-		case 'o': out = optarg; break;
-		default: return usage();
+		case 't':
+			limit_s = atol(optarg);
+			break;
+		case 's':
+			sig = atoi(optarg);
+			break;
+		case 'g':
+			grace_s = atol(optarg);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			return usage();
 		}
 	}
 	if (!out || optind + 2 > argc || limit_s <= 0 || grace_s <= 0 ||
@@ -107,12 +116,14 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		uint64_t t = now_ns();
-		if (!hit && !killed && t - start > (uint64_t)limit_s * 1000000000u) {
+		if (!hit && !killed &&
+		    t - start > (uint64_t)limit_s * 1000000000u) {
 			kill(pid, sig);
 			killed = 1;
 			kill_at = t;
 		}
-		if (killed == 1 && t - kill_at > (uint64_t)grace_s * 1000000000u) {
+		if (killed == 1 &&
+		    t - kill_at > (uint64_t)grace_s * 1000000000u) {
 			kill(pid, SIGKILL);
 			killed = 2;
 		}

@@ -489,6 +489,10 @@ int charlie_vm_request_stop(struct charlie_vm *cvm)
 	if (!ret) {
 		pthread_mutex_lock(&vm->lock);
 		vm->button_pressed = true;
+		/* before the guest said its userspace is ready: pressed
+		 * again at the boot marker (vm_host.c) */
+		if (!__atomic_load_n(&vm->tl.boot_marker, __ATOMIC_SEQ_CST))
+			vm->press_before_marker = true;
 		pthread_mutex_unlock(&vm->lock);
 		transition(vm, CHARLIE_STATE_STOPPING);
 	}

@@ -85,7 +85,8 @@ struct vm {
 	pthread_cond_t cond;
 	enum charlie_state state;
 	bool stop_set, stopped_reported;
-	bool final_reported; /* the stopped/error callback has returned */
+	bool final_reported;	  /* the stopped/error callback has returned */
+	bool press_before_marker; /* a press came before the boot marker */
 	struct charlie_stop_info stop;
 	atomic_uint vcpus_running;
 

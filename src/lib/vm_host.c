@@ -91,8 +91,26 @@ static void h_event(struct host *h, enum host_event ev)
 	struct vm *vm = host_vm(h);
 
 	if (ev == HOST_EV_BOOT_MARKER && !vm->tl.boot_marker) {
+		bool again;
+
 		vm_mark(vm, &vm->tl.boot_marker);
 		vm_log(vm, CHARLIE_LOG_DEBUG, "guest wrote the boot marker");
+		/* A press the kernel took before any process listened on its
+		 * "Power Button" input device (Linux enables the button event
+		 * while the driver probes, long before init opens the device)
+		 * is lost in the guest: press once more now that the guest
+		 * says its userspace is ready. */
+		pthread_mutex_lock(&vm->lock);
+		again = vm->press_before_marker && !vm->stop_set;
+		vm->press_before_marker = false;
+		pthread_mutex_unlock(&vm->lock);
+		if (again && vm->host.button.press) {
+			vm_log(vm, CHARLIE_LOG_INFO,
+			       "the guest is ready (boot marker): pressing the "
+			       "power button again, since the first press came "
+			       "before its userspace listened");
+			vm->host.button.press(vm->host.button.opaque);
+		}
 	}
 	if (ev == HOST_EV_BUTTON_LISTENING) {
 		pthread_mutex_lock(&vm->lock);
