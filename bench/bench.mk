@@ -13,3 +13,9 @@ bench-startup-testhost: $(CHARLIE) $(BUILD)/tests/kernels/hello.elf $(BUILD)/tes
 .PHONY: bench-blk
 bench-blk: $(CHARLIE) guest-min
 	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/blk.sh
+
+# HTTP requests/s through the forward against bingo, charlie's nat vs
+# QEMU's user networking (both libslirp), in the test host.
+.PHONY: bench-net
+bench-net: $(CHARLIE) guest
+	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/net.sh
