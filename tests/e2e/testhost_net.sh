@@ -72,27 +72,30 @@ cat >"$tmp/scenario.sh" <<'SCEN'
 K="--kernel /k/bzImage --initrd /k/initrd.gz --memory 256M --timeline"
 C="console=ttyS0 quiet"
 chmod 1777 /tmp
-# wait_for FILE PATTERN: a hang guard (600 s), not a time limit
+# wait_for PID FILE PATTERN: until PATTERN is in FILE, or PID is gone; a
+# hang guard (600 s), not a time limit
 wait_for() {
 	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 6000 ]; do
+	while ! grep -q "$3" "$2" 2>/dev/null && [ $i -lt 6000 ] &&
+		kill -0 "$1" 2>/dev/null; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	grep -q "$2" "$1" 2>/dev/null
+	grep -q "$3" "$2" 2>/dev/null
 }
 stop() { # NAME PID
 	kill -INT "$2"
 	wait "$2"
 	echo "NET-RC-$1=$?"
-	tr -d '\r' <"/tmp/$1.out" | sed "s/^/NET-$1| /"
+	# not the per-request lines: L1's console is slow too
+	tr -d '\r' <"/tmp/$1.out" | grep -v 'msg="request ' | sed "s/^/NET-$1| /"
 }
 
 # --- nat: reached from the machine outside ---
 charlie run $K --net nat,restrict,forward=0.0.0.0:8080:8080 \
 	--cmdline "$C" >/tmp/nat.out 2>&1 &
 pid=$!
-wait_for /tmp/nat.out 'msg="server starting"' || echo "NET-NOSERVER-nat"
+wait_for $pid /tmp/nat.out 'msg="server starting"' || echo "NET-NOSERVER-nat"
 echo "NET-READY-nat"
 nc -l -p 9000 </dev/null >/dev/null
 echo "NET-GO-nat"
@@ -101,13 +104,23 @@ stop nat $pid
 # --- socket: passt, inside L1 ---
 if command -v passt >/dev/null 2>&1; then
 	mkdir -p /tmp/pd && chmod 777 /tmp/pd
+	# passt started as root changes to "nobody", which L1 lacks
+	grep -q '^nobody:' /etc/passwd 2>/dev/null ||
+		echo 'nobody:x:65534:65534:nobody:/:/bin/false' >>/etc/passwd
+	grep -q '^nogroup:' /etc/group 2>/dev/null ||
+		echo 'nogroup:x:65534:' >>/etc/group
 	passt -f -1 --socket /tmp/pd/sock -t 8081:8080 >/tmp/passt.log 2>&1 &
 	ppid=$!
 	i=0
-	while [ ! -S /tmp/pd/sock ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	while [ ! -S /tmp/pd/sock ] && [ $i -lt 300 ] && kill -0 $ppid 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -S /tmp/pd/sock ] ||
+		echo "NET-SKIP-socket=passt did not create its socket: $(head -3 /tmp/passt.log | tr '\n' ' ')"
 	charlie run $K --net socket=/tmp/pd/sock --cmdline "$C" >/tmp/socket.out 2>&1 &
 	pid=$!
-	wait_for /tmp/socket.out 'msg="server starting"' || echo "NET-NOSERVER-socket"
+	wait_for $pid /tmp/socket.out 'msg="server starting"' || echo "NET-NOSERVER-socket"
 	echo "NET-WGET-socket=$(wget -q -T 20 -O- http://127.0.0.1:8081/ 2>&1)"
 	stop socket $pid
 	kill $ppid 2>/dev/null
@@ -138,7 +151,7 @@ EOF
 	upid=$!
 	charlie run $K --net tap=tap0 --cmdline "$C" >/tmp/tap.out 2>&1 &
 	pid=$!
-	wait_for /tmp/tap.out 'msg="server starting"' || echo "NET-NOSERVER-tap"
+	wait_for $pid /tmp/tap.out 'msg="server starting"' || echo "NET-NOSERVER-tap"
 	echo "NET-WGET-tap=$(wget -q -T 20 -O- http://192.168.77.15:8080/ 2>&1)"
 	stop tap $pid
 	kill $upid 2>/dev/null
