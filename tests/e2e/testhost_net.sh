@@ -192,6 +192,7 @@ fi
 exit 0
 SCEN
 
+: >"$tmp/out" # before the first look at it
 # shellcheck disable=SC2086
 CHARLIE=$CHARLIE sh "$CHARLIE_ROOT/testhost/run.sh" --timeout 5400 $adds \
 	--hostfwd "127.0.0.1:$p_http-:8080" --hostfwd "127.0.0.1:$p_go-:9000" \
