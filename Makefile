@@ -62,9 +62,10 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(LDLIBS) -lcmocka
 
-# test_boot_mutate once more with ASan + UBSan, against the library
-# sources compiled with them (objects in $(SAN_UNIT)/obj), so `make check`
-# catches an out-of-bounds access in the loaders even without SANITIZE=1.
+# test_boot_mutate and test_virtio_net (hostile network frames) once more
+# with ASan + UBSan, against the library sources compiled with them
+# (objects in $(SAN_UNIT)/obj), so `make check` catches an out-of-bounds
+# access in the loaders and the network path even without SANITIZE=1.
 # (With SANITIZE=1 every binary is sanitized already.)
 SAN_UNIT := $(BUILD)/san-unit
 SAN_UNIT_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -72,14 +73,16 @@ SAN_UNIT_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 SAN_UNIT_OBJS := $(LIB_SRCS:%.c=$(SAN_UNIT)/obj/%.o)
 SAN_UNIT_BINS :=
 ifneq ($(SANITIZE),1)
-SAN_UNIT_BINS := $(SAN_UNIT)/test_boot_mutate_asan
+SAN_UNIT_BINS := $(SAN_UNIT)/test_boot_mutate_asan \
+	$(SAN_UNIT)/test_virtio_net_asan
 endif
 
 $(SAN_UNIT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_UNIT_FLAGS) -c $< -o $@
 
-$(SAN_UNIT)/test_boot_mutate_asan: tests/unit/test_boot_mutate.c $(SAN_UNIT_OBJS)
+.SECONDARY: $(SAN_UNIT_OBJS)
+$(SAN_UNIT)/%_asan: tests/unit/%.c $(SAN_UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_UNIT_FLAGS) -o $@ $^ $(LDFLAGS) \
 		$(SAN_UNIT_FLAGS) $(LDLIBS) -lcmocka

@@ -23,3 +23,8 @@ bench-boot: $(CHARLIE) guest
 .PHONY: bench-button
 bench-button: $(CHARLIE) guest
 	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/button.sh
+# HTTP requests/s through the forward against bingo, charlie's nat vs
+# QEMU's user networking (both libslirp), in the test host.
+.PHONY: bench-net
+bench-net: $(CHARLIE) guest
+	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/net.sh
