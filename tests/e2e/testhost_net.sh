@@ -1,5 +1,5 @@
 #!/bin/sh
-# timeout: 6000
+# timeout: 1500
 # bingo (make guest: the cloud bzImage + initramfs) under charlie in the
 # test host, on each network backend, in ONE test-host boot:
 #   nat:    --net nat,restrict,forward=0.0.0.0:8080:8080.  The forward binds
