@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Fuzz targets of the disk-image parsers (design.md 5, 11; tests/fuzz/fuzz.mk
+# Fuzz targets of the disk-image parsers (design.md 5, 11; tests/fuzz/00-rules.mk
 # has the shared rules):
 #   make fuzz-disk [FUZZ_SECONDS=60]   each target for FUZZ_SECONDS, one
 #                                      at a time, niced; corpora kept in

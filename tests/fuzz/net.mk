@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Fuzz targets of the network code (tests/fuzz/fuzz.mk has the rules).
+# Fuzz targets of the network code (tests/fuzz/00-rules.mk has the rules).
 FUZZ_NET_BINS := $(FUZZ_DIR)/fuzz_dhcp_snoop $(FUZZ_DIR)/fuzz_stream
 
 $(FUZZ_DIR)/fuzz_dhcp_snoop: tests/fuzz/fuzz_dhcp_snoop.c src/lib/net/dhcp_snoop.c

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Fuzz targets of the virtio code: queue.c's walker and each device's
-# request handling over synthetic guest memory (tests/fuzz/fuzz.mk has
+# request handling over synthetic guest memory (tests/fuzz/00-rules.mk has
 # the rules).
 # the whole library: config.c reaches the net, vsock and disk checks
 FUZZ_LIB_SRCS := $(LIB_SRCS)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Fuzz target of the vsock engine (issue 10; tests/fuzz/fuzz.mk has the
+# Fuzz target of the vsock engine (issue 10; tests/fuzz/00-rules.mk has the
 # shared rules).  make fuzz-vsock [FUZZ_SECONDS=60] runs it alone; make
 # check builds it and tests/e2e/fuzz_vsock.sh runs it briefly.
 FUZZ_VSOCK := $(FUZZ_DIR)/fuzz_vsock
