@@ -27,16 +27,7 @@ ${CC:-gcc} -O2 -static -o "$tmp/stage/bin/blkbench" "$root/bench/blkbench.c" || 
 (cd "$tmp/stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tmp/extra.cpio"
 cat "$tmp/base.cpio" "$tmp/extra.cpio" >"$tmp/bench.cpio"
 
-adds="--add $kern:/b/vmlinux --add $tmp/bench.cpio:/b/bench.cpio --add $qemu:$qemu"
-for lib in $(ldd "$qemu" | sed -n -e 's/^.*=> \(\/[^ ]*\) (0x.*$/\1/p' \
-	-e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*$/\1/p'); do
-	adds="$adds --add $lib:$lib"
-done
-for fw in bios-microvm.bin qboot.rom pvh.bin linuxboot_dma.bin; do
-	for d in /usr/share/qemu /usr/share/seabios; do
-		[ -e "$d/$fw" ] && adds="$adds --add $d/$fw:$d/$fw"
-	done
-done
+adds="--add $kern:/b/vmlinux --add $tmp/bench.cpio:/b/bench.cpio --qemu"
 
 cat >"$tmp/scenario.sh" <<SCEN
 dd if=/dev/urandom of=/tmp/d.img bs=1M count=128 2>/dev/null

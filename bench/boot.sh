@@ -38,18 +38,8 @@ ${CC:-gcc} -O2 -static -Wall -Wextra -o "$tmp/bootwatch" "$root/bench/bootwatch.
 
 adds="--add $g/bingo.img:/k/bingo.img --add $g/bzImage:/k/bzImage"
 adds="$adds --add $g/initramfs.cpio.gz:/k/initramfs.cpio.gz"
-adds="$adds --add $tmp/bootwatch:/bin/bootwatch --add $qemu:$qemu"
+adds="$adds --add $tmp/bootwatch:/bin/bootwatch --qemu"
 adds="$adds --add $code:/k/OVMF_CODE.fd --add $vars:/k/OVMF_VARS.fd"
-for lib in $(ldd "$qemu" | sed -n -e 's/^.*=> \(\/[^ ]*\) (0x.*$/\1/p' \
-	-e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*$/\1/p'); do
-	adds="$adds --add $lib:$lib"
-done
-# microvm's firmware is qboot (bios-microvm.bin -> qboot.rom)
-for fw in bios-microvm.bin qboot.rom kvmvapic.bin linuxboot_dma.bin; do
-	for d in /usr/share/qemu /usr/share/seabios; do
-		[ -e "$d/$fw" ] && adds="$adds --add $d/$fw:$d/$fw"
-	done
-done
 
 # The guest's `quiet` keeps the consoles short (each byte is an exit,
 # nested).

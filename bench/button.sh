@@ -30,16 +30,7 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-adds="--add $kern:/b/bzImage --add $initrd:/b/bingo.gz --add $qemu:$qemu"
-for lib in $(ldd "$qemu" | sed -n -e 's/^.*=> \(\/[^ ]*\) (0x.*$/\1/p' \
-	-e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*$/\1/p'); do
-	adds="$adds --add $lib:$lib"
-done
-for fw in bios-microvm.bin qboot.rom pvh.bin linuxboot_dma.bin; do
-	for d in /usr/share/qemu /usr/share/seabios; do
-		[ -e "$d/$fw" ] && adds="$adds --add $d/$fw:$d/$fw"
-	done
-done
+adds="--add $kern:/b/bzImage --add $initrd:/b/bingo.gz --qemu"
 
 cat >"$tmp/scenario.sh" <<SCEN
 # L1 uptime in ms (10 ms steps; busybox date has no %N)

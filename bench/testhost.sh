@@ -24,20 +24,9 @@ for k in hello idle; do
 	[ -f "$f" ] || { echo "bench: $f missing (make tiny-kernels)" >&2; exit 1; }
 	adds="$adds --add $f:/b/tests/kernels/$k.elf"
 done
-# Binaries and their libraries (same paths in L1).
-for bin in "$qemu" "$strace"; do
-	adds="$adds --add $bin:$bin"
-	for lib in $(ldd "$bin" | sed -n -e 's/^.*=> \(\/[^ ]*\) (0x.*$/\1/p' \
-		-e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*$/\1/p'); do
-		adds="$adds --add $lib:$lib"
-	done
-done
-# microvm's firmware (qboot) and the option ROMs it may load for -kernel.
-for fw in bios-microvm.bin qboot.rom pvh.bin linuxboot_dma.bin linuxboot.bin; do
-	for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
-		[ -e "$d/$fw" ] && adds="$adds --add $d/$fw:$d/$fw"
-	done
-done
+# strace and QEMU (with its firmware), with their libraries, at the same
+# paths in L1.
+adds="$adds --add-bin $strace --qemu"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

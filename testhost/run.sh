@@ -6,10 +6,16 @@
 #   /bin/charlie        $CHARLIE or build/charlie, if it exists, with the
 #                       shared libraries ldd lists (same paths)
 #   GUESTPATH           for each --add HOSTPATH:GUESTPATH
+#   PATH                for each --add-bin PATH: the program and the shared
+#                       libraries ldd lists, at the same paths
+#   QEMU                with --qemu: qemu-system-x86_64 ($QEMU), its
+#                       libraries and the firmware files its microvm and
+#                       pc machines load
 # L1 loads the kvm modules, checks /dev/kvm, runs the scenario and powers
 # off.  The L1 console streams to stdout.
 #
-#   testhost/run.sh [--add HOSTPATH:GUESTPATH]... [--timeout SECS]
+#   testhost/run.sh [--add HOSTPATH:GUESTPATH]... [--add-bin PATH]... [--qemu]
+#                   [--timeout SECS]
 #                   [--memory MIB] [--cpus N] [--hostfwd 127.0.0.1:HP-:GP]...
 #                   [--append STR] [--gzip] [--bzimage] SCENARIO_SCRIPT
 #
@@ -29,10 +35,21 @@ usage() {
 	exit 2
 }
 
+# Prints "P:P" lines (as --add takes them) for program $1 and the libraries ldd lists:
+# "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and
+# "/lib64/ld-linux-x86-64.so.2 (0x...)"; linux-vdso has no file.
+bin_adds() {
+	echo "$1:$1"
+	ldd "$1" 2>/dev/null | sed -n \
+		-e 's/^.*=> \(\/[^ ]*\) (0x.*$/\1:\1/p' \
+		-e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*$/\1:\1/p'
+}
+
 timeout=600
 memory=2048
 cpus=1
 adds=
+with_qemu=
 hostfwds=
 append=
 l1opts=
@@ -40,6 +57,14 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--add) [ $# -ge 2 ] || usage; adds="$adds
 $2"; shift 2 ;;
+	--add-bin)
+		[ $# -ge 2 ] || usage
+		[ -x "$2" ] || { say "--add-bin $2: not an executable file"; exit 2; }
+		adds="$adds
+$(bin_adds "$2")"
+		shift 2
+		;;
+	--qemu) with_qemu=1; shift ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
 	--memory) [ $# -ge 2 ] || usage; memory=$2; shift 2 ;;
 	--cpus) [ $# -ge 2 ] || usage; cpus=$2; shift 2 ;;
@@ -63,6 +88,21 @@ command -v "$qemu" >/dev/null 2>&1 || {
 	say "$qemu not found (Debian package qemu-system-x86)"
 	exit 127
 }
+# --qemu: QEMU for L1 (a reference VMM beside charlie), with the firmware
+# its microvm (qboot) and pc machines load and the option ROMs for -kernel.
+if [ -n "$with_qemu" ]; then
+	adds="$adds
+$(bin_adds "$(command -v "$qemu")")"
+	for fw in bios-microvm.bin qboot.rom pvh.bin linuxboot_dma.bin \
+		linuxboot.bin kvmvapic.bin bios-256k.bin; do
+		for d in /usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu; do
+			if [ -e "$d/$fw" ]; then
+				adds="$adds
+$d/$fw:$d/$fw"
+			fi
+		done
+	done
+fi
 
 # shellcheck disable=SC2086 # l1opts: zero or more words
 base=$("$here/build-l1.sh" $l1opts) || exit 4
