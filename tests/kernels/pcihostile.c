@@ -284,8 +284,8 @@ static int vpci_read(struct vpci *d, u32 sector)
 /* The disk works: mapped at BARA, initialised, two sectors read. */
 static int blk_works(struct vpci *d)
 {
-	return vpci_map(d, BARA) == 0 && vpci_init(d) == 0 &&
-	       vpci_read(d, 0) && vpci_read(d, 27);
+	return vpci_map(d, BARA) == 0 && vpci_init(d) == 0 && vpci_read(d, 0) &&
+	       vpci_read(d, 27);
 }
 
 static struct vpci blk;
@@ -430,7 +430,8 @@ static void case_msix(void)
 static void case_fuzz_virtio(void)
 {
 	for (u32 k = 0; k < 3000; k++) {
-		u32 r = next(), off, size = 1u << (r & 3), region = (r >> 2) & 3;
+		u32 r = next(), off, size = 1u << (r & 3),
+		    region = (r >> 2) & 3;
 		u32 base = region == 0	 ? blk.common
 			   : region == 1 ? blk.notify
 			   : region == 2 ? blk.isr

@@ -478,6 +478,7 @@ static void check_pci_dsdt(const char *dsl)
 	assert_non_null(strstr(dsl, "Name (_BBN, Zero)"));
 	assert_non_null(strstr(dsl, "WordBusNumber (ResourceProducer"));
 	assert_non_null(strstr(dsl, "0xC000,             // Range Minimum"));
+	assert_non_null(strstr(dsl, "0xB000,             // Range Minimum"));
 	assert_non_null(strstr(dsl, "0x10000000,         // Range Minimum"));
 	assert_non_null(strstr(dsl, "0xCFFFFFFF,         // Range Maximum"));
 	assert_non_null(strstr(dsl, "QWordMemory (ResourceProducer"));

@@ -169,10 +169,10 @@ static int dsdt_device(struct aml *a, const struct host_platdev *d)
 }
 
 /* The PCI host bridge (PCI Firmware 3.2 section 4.1; ACPI 6.5 section
- * 6.2.13 _PRT): bus 0 only, config ports 0xCF8-0xCFF, the I/O window
- * 0xC000-0xFFFF and the memory windows pm.c computed; INTA-INTD of slot
- * S on GSI 16 + (S + pin) % 4 (pci/pci.h), level, active high as KVM's
- * I/O APIC takes lines. */
+ * 6.2.13 _PRT): bus 0 only, config ports 0xCF8-0xCFF, the I/O windows
+ * 0xB000-0xB03F (PIIX4 PM) and 0xC000-0xFFFF, the memory windows pm.c
+ * computed; INTA-INTD of slot S on GSI 16 + (S + pin) % 4 (pci/pci.h), level,
+ * active high as KVM's I/O APIC takes lines. */
 static void dsdt_pci(struct aml *a, const struct acpi_build_in *in)
 {
 	size_t res;
@@ -189,6 +189,10 @@ static void dsdt_pci(struct aml *a, const struct acpi_build_in *in)
 	res = aml_res_begin(a);
 	aml_res_addr(a, 2, AML_RES_BUS, 0, 0, 0);
 	aml_res_io(a, 0xcf8, 8);
+	/* the PIIX4 PM function's 64 ports (PMBA): Linux claims them for
+	 * 00:01.3 and wants a window that holds them */
+	aml_res_addr(a, 2, AML_RES_IO, 3, ACPI_PCI_PM_BASE,
+		     ACPI_PCI_PM_BASE + 0x3f);
 	aml_res_addr(a, 2, AML_RES_IO, 3, PCI_IO_WINDOW_START,
 		     PCI_IO_WINDOW_END);
 	/* cacheable, read-write (the _MEM and _RW flags) */
