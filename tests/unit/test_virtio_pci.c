@@ -43,12 +43,10 @@ static int setup(void **state)
 
 	t->f = fake_host_new();
 	t->f->cfg.transport = CHARLIE_TRANSPORT_PCI;
-	assert_int_equal(pci_i440fx_ops.create(&t->f->h, NULL, 0, &t->pci,
-					       &err),
-			 0);
-	assert_int_equal(virtio_rng_ops.create(&t->f->h, NULL, 0, &t->rng,
-					       &err),
-			 0);
+	assert_int_equal(
+		pci_i440fx_ops.create(&t->f->h, NULL, 0, &t->pci, &err), 0);
+	assert_int_equal(
+		virtio_rng_ops.create(&t->f->h, NULL, 0, &t->rng, &err), 0);
 	*state = t;
 	return 0;
 }
@@ -273,7 +271,8 @@ static void vectors_checked(void **state)
 	assert_int_equal(rd(t, CC + 0x10, 2), 0xffff);
 }
 
-/* Entropy request `n` (1, 2, ...): descriptor, avail, notify through the BAR. */
+/* Entropy request `n` (1, 2, ...): descriptor, avail, notify through the BAR.
+ */
 static void request(struct t *t, uint16_t n)
 {
 	uint8_t *ram = gm_ptr(t->f->h.gm, DESC, 0x4000);
