@@ -280,21 +280,27 @@ static void pci_windows(struct host *h, struct acpi_build_in *in)
 	}
 }
 
-static int write_tables(struct host *h, uint16_t pm_base,
-			struct charlie_error *err)
+void acpi_host_build_in(struct host *h, struct acpi_build_in *in)
 {
-	struct acpi_build_in in = {
+	*in = (struct acpi_build_in){
 		.base = ACPI_TABLES_ADDR,
 		.cpus = h->cfg->cpus,
 		.dev = h->platdev,
 		.nr_dev = h->nr_platdev,
-		.pm_base = pm_base,
+		.pm_base = config_pci_platform(h->cfg) ? ACPI_PCI_PM_BASE
+						       : ACPI_PM_BASE,
 	};
+	if (h->pci)
+		pci_windows(h, in);
+}
+
+static int write_tables(struct host *h, struct charlie_error *err)
+{
+	struct acpi_build_in in;
 	struct acpi_tables t;
 	int ret;
 
-	if (h->pci)
-		pci_windows(h, &in);
+	acpi_host_build_in(h, &in);
 	ret = acpi_build_tables(&in, &t);
 
 	if (ret) {
@@ -333,7 +339,7 @@ static int pm_create(struct host *h, const void *param, unsigned int idx,
 		config_pci_platform(h->cfg) ? ACPI_PCI_PM_BASE : ACPI_PM_BASE;
 	ret = host_pio_add(h, pm->base, ACPI_PM_LEN, "acpi-pm", &pm_bus, pm);
 	if (!ret)
-		ret = write_tables(h, pm->base, err);
+		ret = write_tables(h, err);
 	if (ret)
 		return ret;
 	h->button.opaque = pm;

@@ -96,6 +96,12 @@ struct acpi_tables {
 	uint64_t rsdp, xsdt, fadt, facs, madt, dsdt;
 };
 
+/* What this VM's tables describe (acpi/pm.c): CPUs, the devices that
+ * called host_describe() so far, the PM block of the platform and, on the
+ * PCI platform, PCI0 and its windows.  `base` is ACPI_TABLES_ADDR; a
+ * caller that places the tables elsewhere (fw_cfg) changes it. */
+void acpi_host_build_in(struct host *h, struct acpi_build_in *in);
+
 /* Builds every table.  0, -ENOMEM, -E2BIG (more than ACPI_TABLES_MAX),
  * -EINVAL (a device that cannot be described: bad name, MMIO above
  * 4 GiB). */
