@@ -5,8 +5,8 @@
 # host (issue 12): Debian's cloud kernel (its virtio and button modules
 # appended to the initramfs) runs tests/payloads/init-pci under
 #   charlie run --transport pci --disk ro.img,ro --net nat,restrict
-# in one L1 boot, then a second run with --transport mmio for the boot
-# time figure.  Cases:
+# in one L1 boot, then one with pci=nomsi (INTx through _PRT) and one
+# with --transport mmio for the boot time figure.  Cases:
 #   pci-devices    /sys/bus/pci/devices lists the i440FX host bridge
 #                  (8086:1237) and virtio-pci blk, rng and net (1af4:1042,
 #                  1044, 1041), each bound to virtio-pci
@@ -17,11 +17,13 @@
 #   power-button   SIGINT -> ACPI power button -> the guest powers off
 #                  (PM block at 0xB000), charlie exits 0
 #   acpi-clean     no ACPI errors in the guest's kernel log
+#   intx           with pci=nomsi: the disk's md5 and virtio_rng again,
+#                  virtio on IO-APIC lines (level), the button still works
 # Figures (not asserted): charlie start -> PTEST-READY, pci vs mmio.
 set -u
 . "$(dirname "$0")/lib.sh"
 cd "$CHARLIE_ROOT" || exit 4
-names="pci-devices blk-read rng nic-lease msix power-button acpi-clean"
+names="pci-devices blk-read rng nic-lease msix power-button acpi-clean intx"
 command -v qemu-system-x86_64 >/dev/null 2>&1 ||
 	skip_all "qemu-system-x86_64 not installed (Debian qemu-system-x86)" $names
 cloudk=$CHARLIE_BUILD/guest/bzImage
@@ -49,7 +51,7 @@ run() {
 	t0=$(up)
 	charlie run --kernel /p/bzImage --initrd /p/initrd.cpio --memory 256M \
 		--disk /p/ro.img,ro --net nat,restrict \
-		--cmdline "console=ttyS0 reboot=k panic=-1 quiet" "$@" \
+		--cmdline "console=ttyS0 reboot=k panic=-1 quiet ${EXTRA:-}" "$@" \
 		>/tmp/$name.out 2>&1 &
 	pid=$!
 	n=0
@@ -72,6 +74,9 @@ run() {
 	tr -d '\r' </tmp/$name.out | sed "s/^/L2-$name: /"
 }
 run pci --transport pci
+EXTRA=pci=nomsi
+run intx --transport pci
+EXTRA=
 run mmio --transport mmio
 SCEN
 sh testhost/run.sh --timeout 1100 \
@@ -119,6 +124,17 @@ else
 fi
 aerr=$(grep '^L2-pci: PTEST-KMSG.*ACPI.*\(Error\|Warning\)' "$log" | head -2)
 if [ -z "$aerr" ] && grep -q '^L2-pci: PTEST-START' "$log"; then pass acpi-clean; else fail acpi-clean "${aerr:-the guest did not start}"; fi
-for t in pci mmio; do
+imd5=$(sed -n "s/^L2-intx: PTEST-VDA-MD5=//p" "$log" | head -1)
+icur=$(sed -n "s/^L2-intx: PTEST-RNG-CURRENT=//p" "$log" | head -1)
+ilines=$(grep -c '^L2-intx: PTEST-MSI .*IO-APIC.*virtio' "$log")
+imsi=$(grep -c '^L2-intx: PTEST-MSI .*PCI-MSI' "$log")
+irc=$(sed -n 's/^RC-intx=//p' "$log")
+if [ "$imd5" = "$ro_md5" ] && [ "${icur#virtio_rng}" != "$icur" ] &&
+	[ "$ilines" -ge 1 ] && [ "$imsi" = 0 ] && [ "$irc" = 0 ]; then
+	pass intx "md5 ok, $icur, $ilines IO-APIC virtio lines, exit 0"
+else
+	fail intx "md5 '${imd5}', rng '${icur}', $ilines IO-APIC / $imsi MSI lines, exit '${irc}'"
+fi
+for t in pci intx mmio; do
 	sed -n "s/^T-$t=//p" "$log" | awk -v t=$t '{ printf "    figure: %s start -> PTEST-READY %.1f s\n", t, $2 - $1 }'
 done

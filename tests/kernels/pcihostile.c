@@ -196,7 +196,8 @@ static int vpci_map(struct vpci *d, u32 bar)
 			continue;
 		type = cfg_rd(d->devfn, cap + 3, 1);
 		off = cfg_rd(d->devfn, cap + 8, 4);
-		if (cfg_rd(d->devfn, cap + 4, 1) != 0)
+		/* (type 5, the PCI config window, has a writable bar) */
+		if (type >= 1 && type <= 4 && cfg_rd(d->devfn, cap + 4, 1) != 0)
 			return -1;
 		if (type == 1)
 			d->common = bar + off;

@@ -159,11 +159,51 @@ static void identity_and_caps(void **state)
 			assert_int_equal(cfg(t, c + 16, 4), 4);
 		}
 	}
-	/* common, notify, ISR; no device config for rng */
-	assert_int_equal(types, (1u << 1) | (1u << 2) | (1u << 3));
+	/* common, notify, ISR, the PCI config window; no device config for
+	 * rng */
+	assert_int_equal(types, (1u << 1) | (1u << 2) | (1u << 3) | (1u << 5));
 	assert_int_equal(rd(t, CC + 0x12, 2), 1); /* num_queues */
 	wr(t, CC + 0x00, 4, 1);
 	assert_int_equal(rd(t, CC + 0x04, 4) & 1, 1); /* VERSION_1 */
+}
+
+/* VIRTIO_PCI_CAP_PCI_CFG: BAR accesses through config space. */
+static void pci_cfg_window(void **state)
+{
+	struct t *t = *state;
+	unsigned int c = 0, n = 0;
+
+	for (unsigned int x = cfg(t, 0x34, 1); x && n < 48;
+	     x = cfg(t, x + 1, 1), n++)
+		if (cfg(t, x, 1) == PCI_CAP_ID_VENDOR && cfg(t, x + 3, 1) == 5)
+			c = x;
+	assert_true(c);
+	assert_int_equal(cfg(t, c + 2, 1), 20);
+	/* read num_queues (common + 0x12, 2 bytes) */
+	cfg_w(t, c + 4, 1, 0);
+	cfg_w(t, c + 8, 4, 0x12);
+	cfg_w(t, c + 12, 4, 2);
+	assert_int_equal(cfg(t, c + 16, 2), 1);
+	/* write device_status = ACKNOWLEDGE (common + 0x14, 1 byte) */
+	cfg_w(t, c + 8, 4, 0x14);
+	cfg_w(t, c + 12, 4, 1);
+	cfg_w(t, c + 16, 1, 1);
+	assert_int_equal(status(t), 1);
+	assert_int_equal(cfg(t, c + 16, 1), 1);
+	/* bad length, misaligned, past the BAR, another BAR: nothing */
+	cfg_w(t, c + 12, 4, 3);
+	cfg_w(t, c + 16, 1, 0);
+	cfg_w(t, c + 12, 4, 2);
+	cfg_w(t, c + 8, 4, 0x13);
+	cfg_w(t, c + 16, 2, 0);
+	cfg_w(t, c + 12, 4, 4);
+	cfg_w(t, c + 8, 4, 0x7ffe);
+	cfg_w(t, c + 16, 4, 0);
+	cfg_w(t, c + 8, 4, 0x14);
+	cfg_w(t, c + 12, 4, 1);
+	cfg_w(t, c + 4, 1, 2);
+	cfg_w(t, c + 16, 1, 0);
+	assert_int_equal(status(t), 1);
 }
 
 static void status_machine(void **state)
@@ -363,9 +403,9 @@ static void junk_everywhere(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(identity_and_caps), T(status_machine), T(queue_rules),
-		T(vectors_checked),   T(intx_request),	 T(msix_request),
-		T(junk_everywhere),
+		T(identity_and_caps), T(pci_cfg_window),  T(status_machine),
+		T(queue_rules),	      T(vectors_checked), T(intx_request),
+		T(msix_request),      T(junk_everywhere),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

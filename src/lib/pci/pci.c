@@ -568,8 +568,6 @@ static void cfg_write_locked(struct pci *p, struct pci_dev *d, unsigned int off,
 				vec_route(d, v);
 		msix_unmasked(d);
 	}
-	if (d->ops && d->ops->cfg_written)
-		d->ops->cfg_written(d, off, size);
 }
 
 void pci_cfg_read(struct pci *p, unsigned int devfn, unsigned int off,
@@ -585,15 +583,25 @@ void pci_cfg_read(struct pci *p, unsigned int devfn, unsigned int off,
 	for (unsigned int i = 0; d && i < size && off + i < PCI_CFG_SIZE; i++)
 		data[i] = d->cfg[off + i];
 	pthread_mutex_unlock(&p->lock);
+	/* unlocked: the device may reach its BAR (and MSI-X) from here;
+	 * functions are freed only after the vCPUs stopped */
+	if (d && d->ops && d->ops->cfg_read)
+		d->ops->cfg_read(d, off, data, size);
 }
 
 void pci_cfg_write(struct pci *p, unsigned int devfn, unsigned int off,
 		   const uint8_t *data, unsigned int size)
 {
+	struct pci_dev *d = NULL;
+
 	pthread_mutex_lock(&p->lock);
-	if (devfn < PCI_NR_DEVFN && off < PCI_CFG_SIZE && p->dev[devfn])
-		cfg_write_locked(p, p->dev[devfn], off, data, size);
+	if (devfn < PCI_NR_DEVFN && off < PCI_CFG_SIZE && p->dev[devfn]) {
+		d = p->dev[devfn];
+		cfg_write_locked(p, d, off, data, size);
+	}
 	pthread_mutex_unlock(&p->lock);
+	if (d && d->ops && d->ops->cfg_written)
+		d->ops->cfg_written(d, off, size);
 }
 
 /* ---- 0xCF8-0xCFF ---- */

@@ -17,7 +17,8 @@
  * header, the CF8 latch and the MSI-X state.  A transport may call
  * pci_intx()/pci_msix_notify() with its own device lock held (order:
  * device lock, then pci->lock); the core never calls a device back with
- * pci->lock held except through pci_dev_ops, which must not take it.
+ * pci->lock held except through pci_dev_ops.bar_update, which must not take it
+ * (cfg_read and cfg_written run unlocked).
  */
 #ifndef CHARLIE_PCI_H
 #define CHARLIE_PCI_H
@@ -93,9 +94,14 @@ struct pci_dev_ops {
 	/* BAR `bar` is now decoded at `addr`, or no longer decoded. */
 	void (*bar_update)(struct pci_dev *d, unsigned int bar, bool decoded,
 			   uint64_t addr);
-	/* The guest wrote [off, off + size) (already stored, masked). */
+	/* The guest wrote [off, off + size) (already stored, masked).  Called
+	 * without pci->lock. */
 	void (*cfg_written)(struct pci_dev *d, unsigned int off,
 			    unsigned int size);
+	/* The guest reads [off, off + size): `data` holds the stored bytes
+	 * and the device may replace some.  Called without pci->lock. */
+	void (*cfg_read)(struct pci_dev *d, unsigned int off, uint8_t *data,
+			 unsigned int size);
 };
 
 struct pci_msix_vec {

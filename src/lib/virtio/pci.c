@@ -18,8 +18,10 @@
  * irqfd when the driver enables MSI-X, else INTx (level; the ISR read
  * drops it).
  *
- * Not offered: VIRTIO_PCI_CAP_PCI_CFG (the config-space window into the
- * BAR; neither Linux nor OVMF uses it) and the legacy interface.
+ * VIRTIO_PCI_CAP_PCI_CFG (section 4.1.4.9) is a window into the BAR from
+ * config space: the driver writes bar, offset and length, then reads or
+ * writes pci_cfg_data, which does that BAR access.  Not offered: the
+ * legacy interface.
  */
 #include "virtio/virtio.h"
 #include "pci/pci.h"
@@ -47,10 +49,11 @@
 #define NOTIFY_MULT 4
 
 /* Capability types (section 4.1.4). */
-#define CAP_COMMON 1
-#define CAP_NOTIFY 2
-#define CAP_ISR	   3
-#define CAP_DEVICE 4
+#define CAP_COMMON  1
+#define CAP_NOTIFY  2
+#define CAP_ISR	    3
+#define CAP_DEVICE  4
+#define CAP_PCI_CFG 5
 
 /* Common configuration offsets (section 4.1.4.3). */
 #define CC_DFSELECT  0x00
@@ -87,6 +90,7 @@ struct vpci {
 	uint16_t q_select;
 	uint16_t config_vector;
 	uint16_t q_vector[VIRTIO_MAX_QUEUES];
+	unsigned int cfgcap; /* the VIRTIO_PCI_CAP_PCI_CFG capability */
 };
 
 static struct vpci *vpci_of(struct virtio *v)
@@ -385,8 +389,76 @@ static void vpci_bar_update(struct pci_dev *d, unsigned int bar, bool decoded,
 	}
 }
 
+/* VIRTIO_PCI_CAP_PCI_CFG: the access the capability describes, when it
+ * is one (BAR 0, 1, 2 or 4 bytes, aligned, inside the BAR). */
+static bool cfgcap_access(struct vpci *p, uint32_t *off, unsigned int *len,
+			  uint8_t val[4])
+{
+	struct pci_dev *d = p->pd;
+	unsigned int c = p->cfgcap;
+	uint8_t bar;
+
+	pthread_mutex_lock(&d->pci->lock);
+	bar = d->cfg[c + 4];
+	*off = (uint32_t)d->cfg[c + 8] | (uint32_t)d->cfg[c + 9] << 8 |
+	       (uint32_t)d->cfg[c + 10] << 16 | (uint32_t)d->cfg[c + 11] << 24;
+	*len = d->cfg[c + 12] | d->cfg[c + 13] << 8;
+	if (d->cfg[c + 14] | d->cfg[c + 15])
+		*len = 0;
+	for (int i = 0; i < 4; i++)
+		val[i] = d->cfg[c + 16 + i];
+	pthread_mutex_unlock(&d->pci->lock);
+	return bar == 0 && (*len == 1 || *len == 2 || *len == 4) &&
+	       *off % *len == 0 && *off < BAR_SIZE && *len <= BAR_SIZE - *off;
+}
+
+static bool hits_data(struct vpci *p, unsigned int off, unsigned int size)
+{
+	unsigned int d = p->cfgcap + 16;
+
+	return p->cfgcap && off < d + 4 && d < off + size;
+}
+
+static void vpci_cfg_written(struct pci_dev *d, unsigned int off,
+			     unsigned int size)
+{
+	struct vpci *p = d->opaque;
+	uint8_t val[4];
+	uint32_t o;
+	unsigned int len;
+
+	if (!hits_data(p, off, size))
+		return;
+	if (cfgcap_access(p, &o, &len, val))
+		bar_write(p, o, val, len);
+	else
+		virtio_warn(&p->v, "PCI config window: bad bar/offset/length: "
+				   "ignored");
+}
+
+static void vpci_cfg_read(struct pci_dev *d, unsigned int off, uint8_t *data,
+			  unsigned int size)
+{
+	struct vpci *p = d->opaque;
+	uint8_t val[4] = {0};
+	uint32_t o;
+	unsigned int len;
+
+	if (!hits_data(p, off, size) || !cfgcap_access(p, &o, &len, val))
+		return;
+	bar_read(p, o, val, len);
+	for (unsigned int i = 0; i < size; i++) {
+		unsigned int r = off + i - (p->cfgcap + 16);
+
+		if (off + i >= p->cfgcap + 16 && r < len)
+			data[i] = val[r];
+	}
+}
+
 static const struct pci_dev_ops vpci_dev_ops = {
 	.bar_update = vpci_bar_update,
+	.cfg_written = vpci_cfg_written,
+	.cfg_read = vpci_cfg_read,
 };
 
 /* ---- creation ---- */
@@ -490,6 +562,15 @@ int virtio_pci_add(struct host *h, const struct virtio_dev_ops *ops, void *dev,
 	add_cap(d, CAP_ISR, OFF_ISR, 1, false);
 	if (ops->config_len)
 		add_cap(d, CAP_DEVICE, OFF_DEVICE, ops->config_len, false);
+	p->cfgcap = pci_dev_add_cap(d, PCI_CAP_ID_VENDOR, 20);
+	if (p->cfgcap) {
+		d->cfg[p->cfgcap + 2] = 20;
+		d->cfg[p->cfgcap + 3] = CAP_PCI_CFG;
+		/* bar, offset, length and pci_cfg_data are the driver's */
+		d->wmask[p->cfgcap + 4] = 0xff;
+		for (unsigned int i = 8; i < 20; i++)
+			d->wmask[p->cfgcap + i] = 0xff;
+	}
 	vpci_reset(v);
 	p->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->kick_fd < 0)
