@@ -309,6 +309,11 @@ static void usage(FILE *f)
 		"command line\n"
 		"                     (kernels built with "
 		"VIRTIO_MMIO_CMDLINE_DEVICES find devices by it)\n"
+		"  --transport pci|mmio  virtio devices on PCI (the PCI "
+		"platform: i440FX, MSI-X)\n"
+		"                     or virtio-mmio; default: pci when the "
+		"PCI platform is on\n"
+		"                     (firmware boot), else mmio\n"
 		"  console=hvc0 in --cmdline makes the virtio console the "
 		"interactive one\n"
 		"  --verbose          also print debug lines (unhandled ports, "
@@ -362,7 +367,7 @@ static int bad_usage(const char *fmt, const char *arg)
 }
 
 /* long-only options */
-enum { CLI_OPT_VSOCK = 1000 };
+enum { CLI_OPT_VSOCK = 1000, CLI_OPT_TRANSPORT };
 
 int cmd_run(int argc, char **argv)
 {
@@ -378,6 +383,7 @@ int cmd_run(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"net", required_argument, NULL, 'n'},
 		{"vsock", required_argument, NULL, CLI_OPT_VSOCK},
+		{"transport", required_argument, NULL, CLI_OPT_TRANSPORT},
 		{"disk", required_argument, NULL, 'd'},
 		{"entropy", no_argument, NULL, 'E'},
 		{"no-entropy", no_argument, NULL, 'N'},
@@ -486,6 +492,16 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'V':
 			cfg.virtio_mmio_cmdline = false;
+			break;
+		case CLI_OPT_TRANSPORT:
+			if (!strcmp(optarg, "pci"))
+				cfg.transport = CHARLIE_TRANSPORT_PCI;
+			else if (!strcmp(optarg, "mmio"))
+				cfg.transport = CHARLIE_TRANSPORT_MMIO;
+			else
+				return bad_usage("--transport: '%s' is not "
+						 "pci or mmio",
+						 optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -346,6 +346,7 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		return err_set(err, CHARLIE_E_HOST, "", "out of memory");
 	vm->kvm_fd = vm->vm_fd = vm->wake_fd = vm->loop.epfd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->msi_lock, NULL);
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&vm->cb_lock, &ma);
@@ -589,5 +590,6 @@ void charlie_vm_destroy(struct charlie_vm *cvm)
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->cb_lock);
 	pthread_mutex_destroy(&vm->lock);
+	pthread_mutex_destroy(&vm->msi_lock);
 	free(vm);
 }

@@ -51,3 +51,25 @@ $(BUILD)/tests/kernels/hostile.elf: tests/kernels/hostile.S \
 TINY_ELFS += $(BUILD)/tests/kernels/hostile.elf
 tiny-kernels: $(BUILD)/tests/kernels/hostile.elf
 CHECK_DEPS += $(BUILD)/tests/kernels/hostile.elf
+
+# pcihostile.elf: the hostile PCI guest (tests/e2e/pci_hostile.sh), built
+# like hostile.elf (same wrapper and linker script).
+$(BUILD)/tests/kernels/pcihostile32.bin: tests/kernels/pcihostile.c \
+		tests/kernels/hostile32.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTILE_CFLAGS) -c tests/kernels/pcihostile.c -o $@.o
+	$(LD) -m elf_i386 --no-warn-rwx-segments -T tests/kernels/hostile32.ld -o $@.elf $@.o
+	objcopy -O binary $@.elf $@
+
+$(BUILD)/tests/kernels/pcihostile.elf: tests/kernels/hostile.S \
+		$(BUILD)/tests/kernels/pcihostile32.bin tests/kernels/tiny.h \
+		tests/kernels/tiny.ld tests/kernels/check-pvh.sh
+	@mkdir -p $(dir $@)
+	$(CC) $(TINY_CFLAGS) $(TINY_LDFLAGS) \
+		-DHOSTILE_BIN='"$(BUILD)/tests/kernels/pcihostile32.bin"' -o $@.tmp $<
+	sh tests/kernels/check-pvh.sh $@.tmp include/charlie.h
+	mv -f $@.tmp $@
+
+TINY_ELFS += $(BUILD)/tests/kernels/pcihostile.elf
+tiny-kernels: $(BUILD)/tests/kernels/pcihostile.elf
+CHECK_DEPS += $(BUILD)/tests/kernels/pcihostile.elf

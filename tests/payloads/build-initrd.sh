@@ -35,7 +35,7 @@ trap 'rm -rf "$stage"' EXIT INT TERM
 mkdir -p "$stage/bin" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp"
 cp "$busybox" "$stage/bin/busybox"
 for a in sh mount cat echo grep sed dmesg date cut reboot poweroff sleep ls uname \
-	md5sum dd od head tr sync insmod blockdev; do
+	md5sum dd od head tr sync insmod blockdev udhcpc ifconfig wc true; do
 	ln -s busybox "$stage/bin/$a"
 done
 cp "${init:-$here/init}" "$stage/init"

@@ -38,3 +38,13 @@ $(PAYLOAD_VSOCK_CLIENT): tests/payloads/vsock-client.c
 
 payloads: $(PAYLOAD_VSOCK_CLIENT)
 CHECK_DEPS += $(PAYLOAD_VSOCK_CLIENT)
+
+# The virtio-pci test in the test host (testhost_pci.sh): init-pci as /init.
+PAYLOAD_PCI_INITRD := $(BUILD)/tests/payloads/pci-initrd.cpio
+
+$(PAYLOAD_PCI_INITRD): tests/payloads/build-initrd.sh tests/payloads/init-pci \
+		$(wildcard /bin/busybox)
+	sh tests/payloads/build-initrd.sh $@ tests/payloads/init-pci
+
+payloads: $(PAYLOAD_PCI_INITRD)
+CHECK_DEPS += $(PAYLOAD_PCI_INITRD)
