@@ -251,9 +251,17 @@ struct charlie_config {
 	} disks[CHARLIE_MAX_DISKS];
 	unsigned int nr_disks;
 	bool entropy; /* virtio-rng (default on) */
-	/* add virtio_mmio.device= for each virtio device (kernels with
-	 * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES; default on) */
-	bool virtio_mmio_cmdline;
+	/* virtio_mmio.device= words for each virtio-mmio device (kernels
+	 * with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES find devices by them).
+	 * AUTO (the default): only when the guest will not read the ACPI
+	 * DSDT, which lists the same devices (the command line says
+	 * acpi=off); a kernel with ACPI given both registers every device
+	 * twice and logs "can't request region" for each. */
+	enum charlie_virtio_cmdline {
+		CHARLIE_VIRTIO_CMDLINE_OFF = 0,
+		CHARLIE_VIRTIO_CMDLINE_ON = 1,
+		CHARLIE_VIRTIO_CMDLINE_AUTO = 2,
+	} virtio_mmio_cmdline;
 	/* A disk image (GPT + EFI system partition) to take the kernel,
 	 * initrd and command line from when `kernel` is NULL: its
 	 * \EFI\BOOT\BOOTX64.EFI, a unified kernel image or a Linux kernel

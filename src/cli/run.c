@@ -305,10 +305,13 @@ static void usage(FILE *f)
 		"read-only, writes fail\n"
 		"  --no-entropy       no virtio-rng (default: one, fed by "
 		"getrandom)\n"
-		"  --no-virtio-cmdline  do not add virtio_mmio.device= to the "
-		"command line\n"
-		"                     (kernels built with "
-		"VIRTIO_MMIO_CMDLINE_DEVICES find devices by it)\n"
+		"  --virtio-cmdline   add virtio_mmio.device= words for the "
+		"virtio-mmio devices\n"
+		"                     (for kernels without ACPI, built with "
+		"VIRTIO_MMIO_CMDLINE_DEVICES);\n"
+		"                     default: only with acpi=off (the ACPI "
+		"DSDT lists them)\n"
+		"  --no-virtio-cmdline  never add them\n"
 		"  --transport pci|mmio  virtio devices on PCI (the PCI "
 		"platform: i440FX, MSI-X)\n"
 		"                     or virtio-mmio; default: pci when the "
@@ -367,7 +370,7 @@ static int bad_usage(const char *fmt, const char *arg)
 }
 
 /* long-only options */
-enum { CLI_OPT_VSOCK = 1000, CLI_OPT_TRANSPORT };
+enum { CLI_OPT_VSOCK = 1000, CLI_OPT_TRANSPORT, CLI_OPT_VIRTIO_CMDLINE };
 
 int cmd_run(int argc, char **argv)
 {
@@ -388,6 +391,7 @@ int cmd_run(int argc, char **argv)
 		{"entropy", no_argument, NULL, 'E'},
 		{"no-entropy", no_argument, NULL, 'N'},
 		{"no-virtio-cmdline", no_argument, NULL, 'V'},
+		{"virtio-cmdline", no_argument, NULL, CLI_OPT_VIRTIO_CMDLINE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -491,7 +495,10 @@ int cmd_run(int argc, char **argv)
 			cfg.entropy = o == 'E';
 			break;
 		case 'V':
-			cfg.virtio_mmio_cmdline = false;
+			cfg.virtio_mmio_cmdline = CHARLIE_VIRTIO_CMDLINE_OFF;
+			break;
+		case CLI_OPT_VIRTIO_CMDLINE:
+			cfg.virtio_mmio_cmdline = CHARLIE_VIRTIO_CMDLINE_ON;
 			break;
 		case CLI_OPT_TRANSPORT:
 			if (!strcmp(optarg, "pci"))

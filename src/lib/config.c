@@ -27,7 +27,7 @@ void charlie_config_init(struct charlie_config *cfg)
 	cfg->console_in_fd = -1;
 	cfg->console_out_fd = -1;
 	cfg->entropy = true;
-	cfg->virtio_mmio_cmdline = true;
+	cfg->virtio_mmio_cmdline = CHARLIE_VIRTIO_CMDLINE_AUTO;
 }
 
 static int check_initrd(const char *path, uint64_t *size,

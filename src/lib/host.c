@@ -44,6 +44,8 @@ void host_free(struct host *h)
 	bus_free(&h->mmio);
 	free(h->cmdline_extra);
 	h->cmdline_extra = NULL;
+	free(h->cmdline_noacpi);
+	h->cmdline_noacpi = NULL;
 	pthread_mutex_destroy(&h->warn_lock);
 }
 
@@ -155,18 +157,47 @@ int host_alloc_irq(struct host *h)
 	return order[h->irq_next++];
 }
 
-int host_cmdline_append(struct host *h, const char *s)
+static int words_append(char **words, const char *s)
 {
-	size_t old = h->cmdline_extra ? strlen(h->cmdline_extra) : 0;
-	char *n = realloc(h->cmdline_extra, old + strlen(s) + 2);
+	size_t old = *words ? strlen(*words) : 0;
+	char *n = realloc(*words, old + strlen(s) + 2);
 
 	if (!n)
 		return -ENOMEM;
 	if (old)
 		n[old++] = ' ';
 	strcpy(n + old, s);
-	h->cmdline_extra = n;
+	*words = n;
 	return 0;
+}
+
+int host_cmdline_append(struct host *h, const char *s)
+{
+	return words_append(&h->cmdline_extra, s);
+}
+
+int host_cmdline_append_noacpi(struct host *h, const char *s)
+{
+	return words_append(&h->cmdline_noacpi, s);
+}
+
+/* acpi=off as a whole word; Linux takes the last acpi=, so does this. */
+bool host_cmdline_acpi_off(const char *cmdline)
+{
+	const char *p = cmdline;
+	size_t n = strlen("acpi=off");
+	bool off = false;
+
+	while (p && *p) {
+		size_t len;
+
+		p += strspn(p, " \t\n");
+		len = strcspn(p, " \t\n");
+		if (len > 5 && !strncmp(p, "acpi=", 5))
+			off = len == n && !strncmp(p, "acpi=off", n);
+		p += len;
+	}
+	return off;
 }
 
 static void vlogf(struct host *h, enum charlie_log_level lvl, const char *fmt,

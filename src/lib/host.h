@@ -100,6 +100,7 @@ struct host {
 	host_console_in_fn console_in;
 	void *console_in_opaque;
 	char *cmdline_extra;   /* appended to the kernel command line */
+	char *cmdline_noacpi;  /* appended too when the guest has no ACPI */
 	uint64_t acpi_rsdp;    /* guest-physical; 0: no ACPI tables */
 	uint64_t mmio_next;    /* host_alloc_mmio */
 	unsigned int msi_next; /* host_alloc_msi_gsi */
@@ -144,6 +145,12 @@ int host_alloc_irq(struct host *h);
 #define HOST_MSI_GSI_MAX  256
 int host_alloc_msi_gsi(struct host *h);
 int host_cmdline_append(struct host *h, const char *s);
+/* `s` is appended only when the guest will not read the ACPI tables
+ * (none were built, or the command line says acpi=off): words that say
+ * again what the DSDT already says. */
+int host_cmdline_append_noacpi(struct host *h, const char *s);
+/* Whether the command line `cmdline` turns ACPI off (acpi=off). */
+bool host_cmdline_acpi_off(const char *cmdline);
 
 void host_logf(struct host *h, enum charlie_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

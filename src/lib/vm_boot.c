@@ -99,16 +99,22 @@ int vm_check_kernel(struct vm *vm, struct kernel_image *img,
 	return ret;
 }
 
-/* The command line the kernel gets: the user's, then what devices add. */
+/* The command line the kernel gets: the user's, then what devices add
+ * (and, when the guest will not read the ACPI tables, the words that
+ * stand in for them). */
 static char *full_cmdline(struct vm *vm)
 {
 	const char *u = vm->cmdline ? vm->cmdline : "";
-	const char *x = vm->host.cmdline_extra;
+	const char *x = vm->host.cmdline_extra ? vm->host.cmdline_extra : "";
+	const char *y = vm->host.cmdline_noacpi;
 	char *s;
 
-	if (!x)
-		return strdup(u);
-	if (asprintf(&s, "%s%s%s", u, *u ? " " : "", x) < 0)
+	if (y && vm->host.acpi_rsdp && !host_cmdline_acpi_off(u))
+		y = NULL;
+	if (!y)
+		y = "";
+	if (asprintf(&s, "%s%s%s%s%s", u, *u && *x ? " " : "", x,
+		     (*u || *x) && *y ? " " : "", y) < 0)
 		return NULL;
 	return s;
 }

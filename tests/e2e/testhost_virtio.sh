@@ -3,9 +3,8 @@
 # timeout: 1000
 # virtio-blk, virtio-rng and virtio-console with a real Linux guest, in the
 # test host (design.md 6; issue 8 a).  L2 is the minimal kernel
-# (build/guest/vmlinux-min: CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, the virtio
-# drivers built in), which finds the devices through the
-# virtio_mmio.device= words charlie adds, with tests/payloads/init-virtio:
+# (build/guest/vmlinux-min: the virtio drivers built in), which finds the
+# devices in charlie's ACPI DSDT, with tests/payloads/init-virtio:
 #   ro-checksum        /dev/vda (a read-only 1 MiB image) read end to end
 #                      has the host's md5
 #   ro-write-refused   a write fails in the guest (the kernel saw RO)

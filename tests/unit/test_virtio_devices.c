@@ -175,9 +175,26 @@ static void registers(void **state)
 	assert_int_equal(t->f->h.platdev[0].mmio_base, BASE);
 	assert_int_equal(t->f->h.platdev[0].irq, 16);
 	assert_false(t->f->h.platdev[0].irq_level);
-	assert_string_equal(t->f->h.cmdline_extra,
+	/* by default only for a guest that will not read the DSDT */
+	assert_null(t->f->h.cmdline_extra);
+	assert_string_equal(t->f->h.cmdline_noacpi,
 			    "virtio_mmio.device=4K@0xd0000000:16");
 	drop(t);
+}
+
+static void cmdline_acpi_off(void **state)
+{
+	(void)state;
+	assert_true(host_cmdline_acpi_off("acpi=off"));
+	assert_true(host_cmdline_acpi_off("console=ttyS0 acpi=off quiet"));
+	assert_true(host_cmdline_acpi_off("acpi=force\tacpi=off"));
+	assert_false(host_cmdline_acpi_off(""));
+	assert_false(host_cmdline_acpi_off(NULL));
+	assert_false(host_cmdline_acpi_off("acpi=offx"));
+	assert_false(host_cmdline_acpi_off("xacpi=off"));
+	assert_false(host_cmdline_acpi_off("pci=off acpi=noirq"));
+	/* Linux takes the last acpi= */
+	assert_false(host_cmdline_acpi_off("acpi=off acpi=force"));
 }
 
 static void status_transitions(void **state)
@@ -791,6 +808,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(registers),
+		cmocka_unit_test(cmdline_acpi_off),
 		cmocka_unit_test(status_transitions),
 		cmocka_unit_test(queue_sel_and_size),
 		cmocka_unit_test(config_bounds),

@@ -359,11 +359,12 @@ int virtio_mmio_add(struct host *h, const struct virtio_dev_ops *ops, void *dev,
 	ret = host_describe(h, &d);
 	if (ret)
 		return ret;
-	if (h->cfg->virtio_mmio_cmdline) {
-		snprintf(arg, sizeof(arg), "virtio_mmio.device=4K@0x%llx:%d",
-			 (unsigned long long)m->base, m->irq);
+	snprintf(arg, sizeof(arg), "virtio_mmio.device=4K@0x%llx:%d",
+		 (unsigned long long)m->base, m->irq);
+	if (h->cfg->virtio_mmio_cmdline == CHARLIE_VIRTIO_CMDLINE_ON)
 		ret = host_cmdline_append(h, arg);
-	}
+	else if (h->cfg->virtio_mmio_cmdline == CHARLIE_VIRTIO_CMDLINE_AUTO)
+		ret = host_cmdline_append_noacpi(h, arg);
 	return ret;
 }
 
