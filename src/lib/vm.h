@@ -14,6 +14,7 @@
 #include "host.h"
 #include "loop.h"
 #include "boot/kernel.h"
+#include "fw/fw.h"
 
 #include <linux/kvm.h>
 #include <pthread.h>
@@ -98,6 +99,9 @@ struct vm {
 	bool button_pressed, button_enabled;
 
 	struct charlie_timeline tl;
+
+	/* --efi (issue 12): the firmware files, saved at stop (fw/fw.h) */
+	struct fw_files fw;
 };
 
 uint64_t vm_now_ns(void);
@@ -122,6 +126,12 @@ int vm_check_kernel(struct vm *vm, struct kernel_image *img,
 		    struct charlie_error *err);
 int vm_load_kernel(struct vm *vm, const struct kernel_image *img,
 		   struct charlie_error *err);
+/* vm_firmware.c (--efi): checks and opens the firmware files instead of
+ * the kernel; saves the variable store at stop. */
+int vm_check_firmware(struct vm *vm, const struct charlie_config *user,
+		      struct charlie_error *err);
+void vm_save_firmware(struct vm *vm);
+void vm_close_firmware(struct vm *vm);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id,
