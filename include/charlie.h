@@ -228,6 +228,12 @@ void charlie_net_mac(const struct charlie_config *cfg, unsigned int nic,
 		     uint8_t mac[6]);
 #define CHARLIE_MAX_DISKS 8
 
+enum charlie_transport {
+	CHARLIE_TRANSPORT_AUTO = 0,
+	CHARLIE_TRANSPORT_MMIO,
+	CHARLIE_TRANSPORT_PCI,
+};
+
 struct charlie_config {
 	unsigned int cpus;   /* 1..CHARLIE_MAX_CPUS */
 	uint64_t memory;     /* bytes, multiple of 2 MiB */
@@ -288,6 +294,13 @@ struct charlie_config {
 	 * no console output and no new port or MMIO page touched, one
 	 * warning with RIP and the last access; 0: off. */
 	unsigned int fw_stall_seconds;
+	/* The virtio transport (--transport).  AUTO: virtio-pci when the PCI
+	 * platform is on, else virtio-mmio (the firmware-free default). */
+	enum charlie_transport transport;
+	/* The PCI platform (i440FX host bridge, PIIX3 ISA bridge, PIIX4 PM
+	 * with the ACPI PM block at 0xB000, DSDT PCI0): set by firmware boot
+	 * (--efi) and implied by transport PCI. */
+	bool platform_pci;
 };
 
 #define CHARLIE_EFI_DEFAULT_FIRMWARE "/usr/share/OVMF/OVMF_CODE_4M.fd"

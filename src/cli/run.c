@@ -309,6 +309,11 @@ static void usage(FILE *f)
 		"command line\n"
 		"                     (kernels built with "
 		"VIRTIO_MMIO_CMDLINE_DEVICES find devices by it)\n"
+		"  --transport pci|mmio  virtio devices on PCI (the PCI "
+		"platform: i440FX, MSI-X)\n"
+		"                     or virtio-mmio; default: pci when the "
+		"PCI platform is on\n"
+		"                     (firmware boot), else mmio\n"
 		"  console=hvc0 in --cmdline makes the virtio console the "
 		"interactive one\n"
 		"  --verbose          also print debug lines (unhandled ports, "
@@ -386,6 +391,7 @@ enum {
 	CLI_OPT_EFI_VARS,
 	CLI_OPT_TRACE_EXITS,
 	CLI_OPT_FW_STALL,
+	CLI_OPT_TRANSPORT,
 };
 
 int cmd_run(int argc, char **argv)
@@ -407,6 +413,7 @@ int cmd_run(int argc, char **argv)
 		{"efi-vars", required_argument, NULL, CLI_OPT_EFI_VARS},
 		{"trace-exits", optional_argument, NULL, CLI_OPT_TRACE_EXITS},
 		{"fw-stall-timeout", required_argument, NULL, CLI_OPT_FW_STALL},
+		{"transport", required_argument, NULL, CLI_OPT_TRANSPORT},
 		{"disk", required_argument, NULL, 'd'},
 		{"entropy", no_argument, NULL, 'E'},
 		{"no-entropy", no_argument, NULL, 'N'},
@@ -539,6 +546,16 @@ int cmd_run(int argc, char **argv)
 		case 'V':
 			cfg.virtio_mmio_cmdline = false;
 			break;
+		case CLI_OPT_TRANSPORT:
+			if (!strcmp(optarg, "pci"))
+				cfg.transport = CHARLIE_TRANSPORT_PCI;
+			else if (!strcmp(optarg, "mmio"))
+				cfg.transport = CHARLIE_TRANSPORT_MMIO;
+			else
+				return bad_usage("--transport: '%s' is not "
+						 "pci or mmio",
+						 optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -555,8 +572,10 @@ int cmd_run(int argc, char **argv)
 	 * (a kernel with --efi is its named error) */
 	if (cfg.efi.enabled && !fw_stall_set)
 		cfg.fw_stall_seconds = 60;
-	if (cfg.efi.enabled)
+	if (cfg.efi.enabled) {
+		cfg.platform_pci = true;
 		goto configured;
+	}
 	/* No kernel: boot the first disk's EFI system partition. */
 	if (!cfg.kernel && !cfg.boot_image && cfg.nr_disks)
 		cfg.boot_image = cfg.disks[0].path;

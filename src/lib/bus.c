@@ -1,4 +1,15 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Locking: PCI BARs move while vCPUs run, so the window array is guarded
+ * by a reader-writer lock (not an RCU-like swap: one uncontended
+ * rdlock per exit is cheap, and nothing here needs grace periods).  The
+ * read lock is held only to find the window and copy it; the handler
+ * runs unlocked.  That lets a handler add or remove windows on any bus
+ * (a PCI config write that moves an I/O BAR changes the very bus it was
+ * dispatched from) without deadlock.  It is safe because a removed
+ * window's device is not freed until every vCPU has stopped (vm.c
+ * destroys devices after joining the vCPU threads).
+ */
 #include "bus.h"
 
 #include <errno.h>
@@ -9,6 +20,7 @@ void bus_init(struct bus *b, uint64_t limit)
 {
 	memset(b, 0, sizeof(*b));
 	b->limit = limit;
+	pthread_rwlock_init(&b->lock, NULL);
 }
 
 void bus_free(struct bus *b)
@@ -16,6 +28,7 @@ void bus_free(struct bus *b)
 	free(b->w);
 	b->w = NULL;
 	b->nr = b->cap = 0;
+	pthread_rwlock_destroy(&b->lock);
 }
 
 /* Index of the first window whose base is above addr. */
@@ -34,8 +47,8 @@ static unsigned int upper(const struct bus *b, uint64_t addr)
 	return lo;
 }
 
-int bus_add(struct bus *b, uint64_t base, uint64_t len, const char *name,
-	    const struct bus_ops *ops, void *opaque)
+static int add_locked(struct bus *b, uint64_t base, uint64_t len,
+		      const char *name, const struct bus_ops *ops, void *opaque)
 {
 	unsigned int i;
 
@@ -63,35 +76,66 @@ int bus_add(struct bus *b, uint64_t base, uint64_t len, const char *name,
 	return 0;
 }
 
-const struct bus_window *bus_find(const struct bus *b, uint64_t addr)
+int bus_add(struct bus *b, uint64_t base, uint64_t len, const char *name,
+	    const struct bus_ops *ops, void *opaque)
 {
-	unsigned int i = upper(b, addr);
+	int ret;
 
-	if (i == 0)
-		return NULL;
-	if (addr - b->w[i - 1].base >= b->w[i - 1].len)
-		return NULL;
-	return &b->w[i - 1];
+	pthread_rwlock_wrlock(&b->lock);
+	ret = add_locked(b, base, len, name, ops, opaque);
+	pthread_rwlock_unlock(&b->lock);
+	return ret;
 }
 
-bool bus_access(const struct bus *b, uint64_t addr, bool is_write,
-		uint8_t *data, unsigned size)
+int bus_remove(struct bus *b, uint64_t base, const void *opaque)
 {
-	const struct bus_window *w = bus_find(b, addr);
+	unsigned int i;
+	int ret = -ENOENT;
+
+	pthread_rwlock_wrlock(&b->lock);
+	i = upper(b, base);
+	if (i > 0 && b->w[i - 1].base == base && b->w[i - 1].opaque == opaque) {
+		memmove(&b->w[i - 1], &b->w[i], (b->nr - i) * sizeof(*b->w));
+		b->nr--;
+		ret = 0;
+	}
+	pthread_rwlock_unlock(&b->lock);
+	return ret;
+}
+
+bool bus_find(struct bus *b, uint64_t addr, struct bus_window *out)
+{
+	unsigned int i;
+	bool found = false;
+
+	pthread_rwlock_rdlock(&b->lock);
+	i = upper(b, addr);
+	if (i > 0 && addr - b->w[i - 1].base < b->w[i - 1].len) {
+		*out = b->w[i - 1];
+		found = true;
+	}
+	pthread_rwlock_unlock(&b->lock);
+	return found;
+}
+
+bool bus_access(struct bus *b, uint64_t addr, bool is_write, uint8_t *data,
+		unsigned size)
+{
+	struct bus_window w;
 	uint64_t off;
 
 	if (!is_write)
 		memset(data, 0xff, size);
-	if (!w)
+	if (!bus_find(b, addr, &w))
 		return false;
-	off = addr - w->base;
-	if (size > w->len - off)
-		size = (unsigned)(w->len - off);
+	off = addr - w.base;
+	if (size > w.len - off)
+		size = (unsigned)(w.len - off);
 	if (is_write) {
-		if (w->ops->write)
-			w->ops->write(w->opaque, off, data, size);
-	} else if (w->ops->read) {
-		w->ops->read(w->opaque, off, data, size);
+		if (w.ops->write)
+			w.ops->write(w.opaque, off, data, size);
+	} else if (w.ops->read) {
+		w.ops->read(w.opaque, off, data, size);
 	}
 	return true;
 }

@@ -21,4 +21,18 @@ int config_open_disk(const struct charlie_disk *d, uint64_t *size,
  * first disk (design.md 11), else NULL. */
 const char *config_boot_image(const struct charlie_config *cfg);
 
+/* Whether the VM has the PCI platform: asked for, or implied by the
+ * virtio-pci transport. */
+static inline bool config_pci_platform(const struct charlie_config *cfg)
+{
+	return cfg->platform_pci || cfg->transport == CHARLIE_TRANSPORT_PCI;
+}
+
+/* Whether virtio devices use virtio-pci (else virtio-mmio). */
+static inline bool config_virtio_pci(const struct charlie_config *cfg)
+{
+	return cfg->transport == CHARLIE_TRANSPORT_PCI ||
+	       (cfg->transport == CHARLIE_TRANSPORT_AUTO && cfg->platform_pci);
+}
+
 #endif

@@ -45,6 +45,8 @@ extern const struct device_ops i8042_ops;
 extern const struct device_ops cmos_ops;
 extern const struct device_ops boot_marker_ops;
 extern const struct device_ops vsock_dev_ops;
+/* pci/i440fx.c: the PCI platform (config_pci_platform) */
+extern const struct device_ops pci_i440fx_ops;
 /* acpi/pm.c: tables + PM registers; the last entry of the table */
 extern const struct device_ops acpi_pm_ops;
 /* fw/: the firmware platform (--efi): after the ACPI device */

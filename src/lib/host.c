@@ -230,3 +230,10 @@ void host_log_ratelimited(struct host *h, struct ratelimit *rl,
 	vlogf(h, lvl, fmt, ap, suppressed);
 	va_end(ap);
 }
+
+int host_alloc_msi_gsi(struct host *h)
+{
+	if (h->msi_next >= HOST_MSI_GSI_MAX)
+		return -1;
+	return HOST_MSI_GSI_BASE + (int)h->msi_next++;
+}

@@ -19,6 +19,7 @@
 
 struct gm;
 struct host;
+struct pci;
 struct vsock_engine;
 struct fw_files;
 struct acpi_tables;
@@ -47,6 +48,10 @@ struct host_ops {
 	void (*event)(struct host *h, enum host_event ev);
 	void (*log)(struct host *h, enum charlie_log_level lvl,
 		    const char *line);
+	/* Routes GSI `gsi` (from host_alloc_msi_gsi) to the MSI message
+	 * `addr`/`data` (KVM_SET_GSI_ROUTING).  May be NULL (no MSI). */
+	int (*msi_route)(struct host *h, unsigned int gsi, uint64_t addr,
+			 uint32_t data);
 	/* NIC `nic` got a new IPv4 address from DHCP (net/backend.h); called
 	 * on the loop thread.  May be NULL. */
 	void (*guest_ip)(struct host *h, unsigned int nic, const char *ip);
@@ -104,6 +109,8 @@ struct host {
 	char *cmdline_extra;   /* appended to the kernel command line */
 	uint64_t acpi_rsdp;    /* guest-physical; 0: no ACPI tables */
 	uint64_t mmio_next;    /* host_alloc_mmio */
+	unsigned int msi_next; /* host_alloc_msi_gsi */
+	struct pci *pci;       /* the PCI platform (pci/pci.h), if any */
 	unsigned int irq_next; /* host_alloc_irq */
 	/* the vsock device's engine, if any (charlie_vm_vsock_*) */
 	struct vsock_engine *vsock;
@@ -151,6 +158,10 @@ uint64_t host_alloc_mmio(struct host *h, uint64_t size);
  * the ISA lines no platform device uses (5, 6, 7, 10, 11, 12, 14, 15);
  * -1 when none is left.  (0 PIT, 1 i8042, 3/4 COM, 8 RTC, 9 ACPI SCI.) */
 int host_alloc_irq(struct host *h);
+/* A GSI above the I/O APIC pins for an MSI route; -1 when none is left. */
+#define HOST_MSI_GSI_BASE 24
+#define HOST_MSI_GSI_MAX  256
+int host_alloc_msi_gsi(struct host *h);
 int host_cmdline_append(struct host *h, const char *s);
 
 void host_logf(struct host *h, enum charlie_log_level lvl, const char *fmt, ...)

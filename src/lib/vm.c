@@ -348,12 +348,16 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		return err_set(err, CHARLIE_E_HOST, "", "out of memory");
 	vm->kvm_fd = vm->vm_fd = vm->wake_fd = vm->loop.epfd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->msi_lock, NULL);
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&vm->cb_lock, &ma);
 	pthread_mutexattr_destroy(&ma);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->cfg = *cfg;
+	/* --efi: OVMF needs the PC platform (i440FX, PIIX4 PM, virtio-pci) */
+	if (cfg->efi.enabled)
+		vm->cfg.platform_pci = true;
 	if (cb)
 		vm->cb = *cb;
 	vm->kernel_path = dup_or_null(cfg->kernel);
@@ -608,5 +612,6 @@ void charlie_vm_destroy(struct charlie_vm *cvm)
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->cb_lock);
 	pthread_mutex_destroy(&vm->lock);
+	pthread_mutex_destroy(&vm->msi_lock);
 	free(vm);
 }

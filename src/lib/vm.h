@@ -102,6 +102,13 @@ struct vm {
 
 	/* --efi (issue 12): the firmware files, saved at stop (fw/fw.h) */
 	struct fw_files fw;
+	/* MSI routes (host_ops.msi_route): GSI HOST_MSI_GSI_BASE + i */
+	pthread_mutex_t msi_lock;
+	struct vm_msi {
+		bool used;
+		uint64_t addr;
+		uint32_t data;
+	} msi[HOST_MSI_GSI_MAX];
 };
 
 uint64_t vm_now_ns(void);
@@ -120,6 +127,7 @@ extern const struct host_ops vm_host_ops;
 int vm_open_kvm(struct vm *vm, struct charlie_error *err);
 int vm_setup_memory(struct vm *vm, struct charlie_error *err);
 int vm_setup_irqchip(struct vm *vm, struct charlie_error *err);
+int vm_msi_route(struct vm *vm, unsigned int gsi, uint64_t addr, uint32_t data);
 /* vm_boot.c: checks the kernel (before anything is opened), then loads
  * it with the command line devices extended. */
 int vm_check_kernel(struct vm *vm, struct kernel_image *img,

@@ -167,6 +167,12 @@ static void h_guest_ip(struct host *h, unsigned int nic, const char *ip)
 		vm->cb.guest_ip(vm->cb.opaque, nic, ip);
 }
 
+static int h_msi_route(struct host *h, unsigned int gsi, uint64_t addr,
+		       uint32_t data)
+{
+	return vm_msi_route(host_vm(h), gsi, addr, data);
+}
+
 static void h_log(struct host *h, enum charlie_log_level lvl, const char *line)
 {
 	struct vm *vm = host_vm(h);
@@ -185,6 +191,7 @@ const struct host_ops vm_host_ops = {
 	.log = h_log,
 	.guest_ip = h_guest_ip,
 	.memslot = h_memslot,
+	.msi_route = h_msi_route,
 };
 
 void vm_console_tail(struct vm *vm, char *buf, size_t size, int lines)

@@ -87,3 +87,61 @@ int vm_setup_irqchip(struct vm *vm, struct charlie_error *err)
 			       "KVM_CREATE_PIT2 failed: %s", strerror(errno));
 	return 0;
 }
+
+/*
+ * KVM_SET_GSI_ROUTING replaces the whole table, so it carries KVM's
+ * default irqchip routes (arch/x86/kvm/irq_comm.c: GSI 0-15 on the I/O
+ * APIC pin of the same number and on the 8259s, 16-23 on the I/O APIC)
+ * plus every MSI route set so far.  Called when a guest programs an
+ * MSI-X vector (a few times per device at boot), never per interrupt.
+ */
+int vm_msi_route(struct vm *vm, unsigned int gsi, uint64_t addr, uint32_t data)
+{
+	size_t n = 0, max = 24 + 16 + HOST_MSI_GSI_MAX;
+	struct kvm_irq_routing *r;
+	int ret = 0;
+
+	if (gsi < HOST_MSI_GSI_BASE ||
+	    gsi - HOST_MSI_GSI_BASE >= HOST_MSI_GSI_MAX)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r) + max * sizeof(r->entries[0]));
+	if (!r)
+		return -ENOMEM;
+	pthread_mutex_lock(&vm->msi_lock);
+	vm->msi[gsi - HOST_MSI_GSI_BASE] =
+		(struct vm_msi){.used = true, .addr = addr, .data = data};
+	for (unsigned int i = 0; i < 24; i++) {
+		struct kvm_irq_routing_entry *e = &r->entries[n++];
+
+		e->gsi = i;
+		e->type = KVM_IRQ_ROUTING_IRQCHIP;
+		e->u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e->u.irqchip.pin = i;
+		if (i >= 16)
+			continue;
+		e = &r->entries[n++];
+		e->gsi = i;
+		e->type = KVM_IRQ_ROUTING_IRQCHIP;
+		e->u.irqchip.irqchip =
+			i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		e->u.irqchip.pin = i % 8;
+	}
+	for (unsigned int i = 0; i < HOST_MSI_GSI_MAX; i++) {
+		struct kvm_irq_routing_entry *e;
+
+		if (!vm->msi[i].used)
+			continue;
+		e = &r->entries[n++];
+		e->gsi = HOST_MSI_GSI_BASE + i;
+		e->type = KVM_IRQ_ROUTING_MSI;
+		e->u.msi.address_lo = (uint32_t)vm->msi[i].addr;
+		e->u.msi.address_hi = (uint32_t)(vm->msi[i].addr >> 32);
+		e->u.msi.data = vm->msi[i].data;
+	}
+	r->nr = (uint32_t)n;
+	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r) < 0)
+		ret = -errno;
+	pthread_mutex_unlock(&vm->msi_lock);
+	free(r);
+	return ret;
+}

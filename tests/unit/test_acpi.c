@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fake_host.h"
@@ -328,6 +329,22 @@ static void build(unsigned int cpus, struct acpi_tables *t)
 	assert_int_equal(acpi_build_tables(&in, t), 0);
 }
 
+static void build_pci(unsigned int cpus, struct acpi_tables *t)
+{
+	struct acpi_build_in in = {.base = ACPI_TABLES_ADDR,
+				   .cpus = cpus,
+				   .dev = test_devs,
+				   .nr_dev = 3,
+				   .pm_base = ACPI_PCI_PM_BASE,
+				   .pci = true,
+				   .pci_mem32_base = 0x10000000,
+				   .pci_mem32_end = 0xcfffffff,
+				   .pci_mem64_base = 0x140000000ull,
+				   .pci_mem64_end = 0xffffffffffull};
+
+	assert_int_equal(acpi_build_tables(&in, t), 0);
+}
+
 static void tables_checksums_and_links(void **state)
 {
 	static const unsigned int cpus[] = {1, 2, 4, 64};
@@ -454,7 +471,28 @@ static unsigned int count(const char *hay, const char *needle)
 	return n;
 }
 
-static void iasl_disassembles_without_complaint(void **state)
+static void check_pci_dsdt(const char *dsl)
+{
+	assert_non_null(strstr(dsl, "Device (PCI0)"));
+	assert_non_null(strstr(dsl, "EisaId (\"PNP0A03\")"));
+	assert_non_null(strstr(dsl, "Name (_BBN, Zero)"));
+	assert_non_null(strstr(dsl, "WordBusNumber (ResourceProducer"));
+	assert_non_null(strstr(dsl, "0xC000,             // Range Minimum"));
+	assert_non_null(strstr(dsl, "0x10000000,         // Range Minimum"));
+	assert_non_null(strstr(dsl, "0xCFFFFFFF,         // Range Maximum"));
+	assert_non_null(strstr(dsl, "QWordMemory (ResourceProducer"));
+	assert_non_null(strstr(dsl, "0x000000FFFFFFFFFF, // Range Maximum"));
+	assert_non_null(strstr(dsl, "Name (_PRT, Package (0x7C)"));
+	/* slot 1 INTA on GSI 17, slot 3 INTD on GSI 18 */
+	assert_non_null(strstr(dsl, "0x0001FFFF, \n                    Zero, \n"
+				    "                    Zero, \n"
+				    "                    0x11"));
+	assert_non_null(strstr(dsl, "0x0003FFFF, \n                    0x03, \n"
+				    "                    Zero, \n"
+				    "                    0x12"));
+}
+
+static void iasl_round_trip(bool pci)
 {
 	static const unsigned int ncpu = 4;
 	/* iasl -d takes tables with the common header; the RSDP has its
@@ -471,7 +509,10 @@ static void iasl_disassembles_without_complaint(void **state)
 		printf("# SKIP: iasl (acpica-tools) is not installed\n");
 		skip();
 	}
-	build(ncpu, &t);
+	if (pci)
+		build_pci(ncpu, &t);
+	else
+		build(ncpu, &t);
 	addr[0] = t.xsdt;
 	addr[1] = t.fadt;
 	addr[2] = t.facs;
@@ -521,6 +562,8 @@ static void iasl_disassembles_without_complaint(void **state)
 				    "ActiveHigh, Exclusive, ,, )"));
 	assert_non_null(strstr(dsl, "Interrupt (ResourceConsumer, Level, "
 				    "ActiveHigh, Exclusive, ,, )"));
+	if (pci)
+		check_pci_dsdt(dsl);
 	free(dsl);
 	dsl = slurp(dir, "apic.dsl");
 	assert_non_null(dsl);
@@ -533,11 +576,26 @@ static void iasl_disassembles_without_complaint(void **state)
 	assert_non_null(dsl);
 	assert_non_null(strstr(dsl, "Control Method Power Button (V1) : 0"));
 	assert_non_null(strstr(dsl, "Hardware Reduced (V5) : 0"));
+	assert_non_null(strstr(dsl, pci ? "PM Timer Block Address : 0000B008"
+					: "PM Timer Block Address : 00000608"));
+	assert_non_null(strstr(dsl, "PM Timer Block Length : 04"));
 	free(dsl);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		(void)0;
 	acpi_tables_free(&t);
+}
+
+static void iasl_disassembles_without_complaint(void **state)
+{
+	iasl_round_trip(false);
+}
+
+/* The PCI platform: PCI0 with its windows and _PRT, the PM block at
+ * 0xB000 with the timer at 0xB008. */
+static void iasl_pci_platform(void **state)
+{
+	iasl_round_trip(true);
 }
 
 /* ---- PM registers on a fake host ---- */
@@ -671,12 +729,45 @@ static void pm_s5_powers_off(void **state)
 	assert_string_equal(p->f->end_summary, "guest powered off");
 }
 
+/* OVMF's EfiResetShutdown: SLP_TYP 0, then SLP_EN. */
+static void pm_slp_typ0_powers_off(void **state)
+{
+	struct pm_fixture *p = *state;
+
+	out16(p->f, ACPI_PM1_CNT, 0);
+	assert_int_equal(p->f->end, CHARLIE_STOP_NONE);
+	out16(p->f, ACPI_PM1_CNT, ACPI_CNT_SLP_EN);
+	assert_int_equal(p->f->end, CHARLIE_STOP_POWEROFF);
+}
+
+/* PM_TMR: 24 bits at 3.579545 MHz; 20 ms later it moved by about 71,591
+ * ticks (wide bounds: a loaded machine may sleep longer), and writes do
+ * not change it. */
+static void pm_timer_counts(void **state)
+{
+	struct pm_fixture *p = *state;
+	uint8_t r[4], w[4] = {0, 0, 0, 0};
+	uint32_t a, b, d;
+	struct timespec ts = {0, 20000000};
+
+	host_pio(&p->f->h, ACPI_PM_BASE + ACPI_PM_TMR_OFF, false, r, 4);
+	a = (uint32_t)le(r, 4);
+	assert_int_equal(a >> 24, 0);
+	host_pio(&p->f->h, ACPI_PM_BASE + ACPI_PM_TMR_OFF, true, w, 4);
+	nanosleep(&ts, NULL);
+	host_pio(&p->f->h, ACPI_PM_BASE + ACPI_PM_TMR_OFF, false, r, 4);
+	b = (uint32_t)le(r, 4);
+	assert_int_equal(b >> 24, 0);
+	d = (b - a) & 0xffffff;
+	assert_true(d >= 70000 && d < 3579545);
+}
+
 static void pm_other_sleep_types_ignored(void **state)
 {
 	struct pm_fixture *p = *state;
 
 	for (uint16_t typ = 0; typ < 8; typ++) {
-		if (typ == ACPI_SLP_TYP_S5)
+		if (typ == ACPI_SLP_TYP_S5 || typ == ACPI_SLP_TYP_S5_ALT)
 			continue;
 		out16(p->f, ACPI_PM1_CNT,
 		      (uint16_t)(typ << ACPI_CNT_SLP_TYP_SHIFT |
@@ -738,8 +829,10 @@ static void pm_fuzz_every_register(void **state)
 					if (o == 5)
 						sleep_s5 =
 							(d[i] & 0x20) &&
-							((d[i] >> 2) & 7) ==
-								ACPI_SLP_TYP_S5;
+							(((d[i] >> 2) &
+							  7) == ACPI_SLP_TYP_S5 ||
+							 ((d[i] >> 2) &
+							  7) == ACPI_SLP_TYP_S5_ALT);
 					if (o == 6)
 						reset = d[i] ==
 							ACPI_RESET_VALUE;
@@ -794,6 +887,9 @@ int main(void)
 		T(tables_checksums_and_links),
 		T(tables_refuse_bad_devices),
 		T(iasl_disassembles_without_complaint),
+		T(iasl_pci_platform),
+		TP(pm_timer_counts),
+		TP(pm_slp_typ0_powers_off),
 		TP(pm_tables_in_guest_ram),
 		TP(pm_sci_always_enabled),
 		TP(pm_press_when_listening),

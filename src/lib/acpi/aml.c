@@ -421,3 +421,28 @@ void aml_res_end(struct aml *a, size_t start)
 	aml_byte(a, 0x79);
 	aml_byte(a, (uint8_t)-sum);
 }
+
+void aml_res_addr(struct aml *a, unsigned int width, uint8_t type,
+		  uint8_t tflags, uint64_t min, uint64_t max)
+{
+	uint8_t d[3 + 3 + 5 * 8];
+	uint8_t tag = width == 2 ? 0x88 : width == 4 ? 0x87 : 0x8a;
+	uint64_t f[5] = {0, min, max, 0, max - min + 1};
+	size_t n = 0;
+
+	if ((width != 2 && width != 4 && width != 8) || max < min ||
+	    (width < 8 && max >> (8 * width))) {
+		fail(a, -EINVAL);
+		return;
+	}
+	d[n++] = tag;
+	d[n++] = (uint8_t)(3 + 5 * width); /* length, little-endian */
+	d[n++] = 0;
+	d[n++] = type;
+	d[n++] = 0x0c; /* _MAF, _MIF fixed; positive decode; producer */
+	d[n++] = tflags;
+	for (int i = 0; i < 5; i++)
+		for (unsigned int b = 0; b < width; b++)
+			d[n++] = (uint8_t)(f[i] >> (8 * b));
+	aml_bytes(a, d, n);
+}

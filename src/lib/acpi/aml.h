@@ -95,6 +95,15 @@ void aml_res_mem32_fixed(struct aml *a, uint32_t base, uint32_t len,
 			 int writable);
 void aml_res_interrupt(struct aml *a, uint32_t gsi, int level, int active_low,
 		       int shared);
+/* Word, DWord or QWord Address Space Descriptor (section 6.4.3.5): a
+ * producer range [min, max] with fixed ends, positive decode, no
+ * translation; `width` 2, 4 or 8 bytes; `type` AML_RES_MEM/IO/BUS;
+ * `tflags` the type-specific flags. */
+#define AML_RES_MEM 0
+#define AML_RES_IO  1
+#define AML_RES_BUS 2
+void aml_res_addr(struct aml *a, unsigned int width, uint8_t type,
+		  uint8_t tflags, uint64_t min, uint64_t max);
 void aml_res_end(struct aml *a, size_t start);
 
 #endif

@@ -22,7 +22,9 @@
  */
 #include "device.h"
 #include "acpi/tables.h"
+#include "config.h"
 #include "gm.h"
+#include "pci/pci.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -45,12 +47,24 @@
 
 struct acpi_pm {
 	struct host *host;
+	uint16_t base; /* ACPI_PM_BASE or ACPI_PCI_PM_BASE */
 	pthread_mutex_t lock;
 	uint16_t sts, en, cnt;
 	bool held; /* a press waiting for PWRBTN_EN */
 	int sci;   /* current SCI level */
 	struct ratelimit sleep_rl, reset_rl;
 };
+
+/* PM_TMR (ACPI 6.5 section 4.8.3.3): 3,579,545 ticks per second from
+ * CLOCK_MONOTONIC, 24 bits (TMR_VAL_EXT clear), free-running. */
+static uint32_t pm_timer(void)
+{
+	uint64_t ns = host_now_ns();
+	uint64_t t = ns / 1000000000ull * ACPI_PM_TMR_HZ +
+		     ns % 1000000000ull * ACPI_PM_TMR_HZ / 1000000000ull;
+
+	return (uint32_t)(t & 0xffffff);
+}
 
 /* With pm->lock held. */
 static void update_sci(struct acpi_pm *pm)
@@ -68,6 +82,7 @@ static void pm_read(void *opaque, uint64_t off, uint8_t *data, unsigned size)
 	struct acpi_pm *pm = opaque;
 	uint8_t regs[ACPI_PM_LEN] = {0};
 	uint16_t cnt;
+	uint32_t tmr = pm_timer();
 
 	pthread_mutex_lock(&pm->lock);
 	cnt = (uint16_t)((pm->cnt & CNT_STORED) | ACPI_CNT_SCI_EN);
@@ -77,6 +92,8 @@ static void pm_read(void *opaque, uint64_t off, uint8_t *data, unsigned size)
 	regs[3] = (uint8_t)(pm->en >> 8);
 	regs[4] = (uint8_t)cnt;
 	regs[5] = (uint8_t)(cnt >> 8);
+	for (unsigned int i = 0; i < ACPI_PM_TMR_LEN; i++)
+		regs[ACPI_PM_TMR_OFF + i] = (uint8_t)(tmr >> (8 * i));
 	pthread_mutex_unlock(&pm->lock);
 	for (unsigned int i = 0; i < size && off + i < ACPI_PM_LEN; i++)
 		data[i] = regs[off + i];
@@ -114,9 +131,9 @@ static void pm_write(void *opaque, uint64_t off, const uint8_t *data,
 			cnt_v |= v;
 			break;
 		default:
-			if (o == ACPI_RESET_PORT - ACPI_PM_BASE)
+			if (o == ACPI_RESET_OFF)
 				reset_val = data[i];
-			break; /* 0x607: reserved */
+			break; /* +7 reserved, +8 the timer: read-only */
 		}
 	}
 
@@ -158,7 +175,8 @@ static void pm_write(void *opaque, uint64_t off, const uint8_t *data,
 		h->ops->event(h, HOST_EV_BUTTON_LISTENING);
 	if (delivered)
 		h->ops->event(h, HOST_EV_BUTTON_PRESSED);
-	if (sleep && slp_typ == ACPI_SLP_TYP_S5)
+	if (sleep &&
+	    (slp_typ == ACPI_SLP_TYP_S5 || slp_typ == ACPI_SLP_TYP_S5_ALT))
 		h->ops->request_end(h, CHARLIE_STOP_POWEROFF,
 				    "guest powered off");
 	else if (sleep)
@@ -237,16 +255,52 @@ static void pm_destroy(void *state)
 	free(pm);
 }
 
-static int write_tables(struct host *h, struct charlie_error *err)
+/* The PCI host bridge's windows for the DSDT: 32-bit from the end of
+ * low RAM to OVMF's limit (below the virtio-mmio pool when virtio-mmio
+ * devices exist), 64-bit from above RAM to the physical address limit:
+ * wherever firmware or charlie (pci.c) places BARs, _CRS covers them. */
+static void pci_windows(struct host *h, struct acpi_build_in *in)
+{
+	const struct gm *gm = h->gm;
+	uint64_t top = GM_HIGH_RAM_START, limit = 1ull << pci_phys_bits();
+	bool mmio_devs = false;
+
+	for (unsigned int i = 0; i < h->nr_platdev; i++)
+		if (h->platdev[i].mmio_len &&
+		    h->platdev[i].mmio_base >= HOST_MMIO_POOL_START)
+			mmio_devs = true;
+	in->pci = true;
+	in->pci_mem32_base = gm_low_end(gm);
+	if (in->pci_mem32_base > PCI_MEM32_PLACE_START)
+		in->pci_mem32_base = PCI_MEM32_PLACE_START;
+	in->pci_mem32_end =
+		(mmio_devs ? HOST_MMIO_POOL_START : PCI_MEM32_WINDOW_END) - 1;
+	for (unsigned int r = 0; r < gm->nr; r++)
+		if (gm->r[r].gpa + gm->r[r].size > top)
+			top = gm->r[r].gpa + gm->r[r].size;
+	top = (top + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+	if (top < limit) {
+		in->pci_mem64_base = top;
+		in->pci_mem64_end = limit - 1;
+	}
+}
+
+static int write_tables(struct host *h, uint16_t pm_base,
+			struct charlie_error *err)
 {
 	struct acpi_build_in in = {
 		.base = ACPI_TABLES_ADDR,
 		.cpus = h->cfg->cpus,
 		.dev = h->platdev,
 		.nr_dev = h->nr_platdev,
+		.pm_base = pm_base,
 	};
 	struct acpi_tables t;
-	int ret = acpi_build_tables(&in, &t);
+	int ret;
+
+	if (h->pci)
+		pci_windows(h, &in);
+	ret = acpi_build_tables(&in, &t);
 
 	if (ret) {
 		host_logf(h, CHARLIE_LOG_ERROR, "ACPI tables: %s",
@@ -288,10 +342,11 @@ static int pm_create(struct host *h, const void *param, unsigned int idx,
 	pm->sleep_rl.interval_ns = pm->reset_rl.interval_ns = 1000000000ull;
 	pthread_mutex_init(&pm->sleep_rl.lock, NULL);
 	pthread_mutex_init(&pm->reset_rl.lock, NULL);
-	ret = host_pio_add(h, ACPI_PM_BASE, ACPI_PM_LEN, "acpi-pm", &pm_bus,
-			   pm);
+	pm->base =
+		config_pci_platform(h->cfg) ? ACPI_PCI_PM_BASE : ACPI_PM_BASE;
+	ret = host_pio_add(h, pm->base, ACPI_PM_LEN, "acpi-pm", &pm_bus, pm);
 	if (!ret)
-		ret = write_tables(h, err);
+		ret = write_tables(h, pm->base, err);
 	if (ret)
 		return ret;
 	h->button.opaque = pm;

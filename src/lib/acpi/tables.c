@@ -6,6 +6,7 @@
  */
 #include "acpi/tables.h"
 #include "acpi/aml.h"
+#include "pci/pci.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -167,6 +168,53 @@ static int dsdt_device(struct aml *a, const struct host_platdev *d)
 	return 0;
 }
 
+/* The PCI host bridge (PCI Firmware 3.2 section 4.1; ACPI 6.5 section
+ * 6.2.13 _PRT): bus 0 only, config ports 0xCF8-0xCFF, the I/O window
+ * 0xC000-0xFFFF and the memory windows pm.c computed; INTA-INTD of slot
+ * S on GSI 16 + (S + pin) % 4 (pci/pci.h), level, active high as KVM's
+ * I/O APIC takes lines. */
+static void dsdt_pci(struct aml *a, const struct acpi_build_in *in)
+{
+	size_t res;
+
+	aml_device(a, "PCI0");
+	aml_name_decl(a, "_HID");
+	aml_hid(a, "PNP0A03");
+	aml_name_decl(a, "_UID");
+	aml_int(a, 0);
+	aml_name_decl(a, "_BBN");
+	aml_int(a, 0);
+	aml_name_decl(a, "_CRS");
+	aml_buffer(a);
+	res = aml_res_begin(a);
+	aml_res_addr(a, 2, AML_RES_BUS, 0, 0, 0);
+	aml_res_io(a, 0xcf8, 8);
+	aml_res_addr(a, 2, AML_RES_IO, 3, PCI_IO_WINDOW_START,
+		     PCI_IO_WINDOW_END);
+	/* cacheable, read-write (the _MEM and _RW flags) */
+	aml_res_addr(a, 4, AML_RES_MEM, 3, in->pci_mem32_base,
+		     in->pci_mem32_end);
+	if (in->pci_mem64_end > in->pci_mem64_base)
+		aml_res_addr(a, 8, AML_RES_MEM, 3, in->pci_mem64_base,
+			     in->pci_mem64_end);
+	aml_res_end(a, res);
+	aml_end(a); /* Buffer */
+	aml_name_decl(a, "_PRT");
+	aml_package(a, 31 * 4);
+	for (unsigned int slot = 1; slot < 32; slot++) {
+		for (unsigned int pin = 0; pin < 4; pin++) {
+			aml_package(a, 4);
+			aml_int(a, (uint64_t)slot << 16 | 0xffff);
+			aml_int(a, pin);
+			aml_int(a, 0);
+			aml_int(a, PCI_INTX_GSI + (slot + pin) % 4);
+			aml_end(a);
+		}
+	}
+	aml_end(a); /* _PRT */
+	aml_end(a); /* Device */
+}
+
 int acpi_build_dsdt_aml(const struct acpi_build_in *in, uint8_t **out,
 			size_t *len)
 {
@@ -183,6 +231,8 @@ int acpi_build_dsdt_aml(const struct acpi_build_in *in, uint8_t **out,
 	aml_int(&a, 0);
 	aml_end(&a);
 	aml_scope(&a, "\\_SB");
+	if (in->pci)
+		dsdt_pci(&a, in);
 	for (unsigned int i = 0; i < in->nr_dev && !ret; i++)
 		ret = dsdt_device(&a, &in->dev[i]);
 	aml_end(&a);
@@ -200,33 +250,37 @@ int acpi_build_dsdt_aml(const struct acpi_build_in *in, uint8_t **out,
 
 /* ---- the other tables ---- */
 
-static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
+static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt, uint16_t pm)
 {
 	header(t, "FACP", FADT_LEN, FADT_REV);
 	put32(t + 36, (uint32_t)facs); /* FIRMWARE_CTRL */
 	put32(t + 40, (uint32_t)dsdt); /* DSDT */
 	t[45] = 0;		       /* Preferred_PM_Profile: unspecified */
 	put16(t + 46, ACPI_SCI_IRQ);   /* SCI_INT */
-	put32(t + 48, 0); /* SMI_CMD: none, always in ACPI mode (4.8.2.1) */
-	put32(t + 56, ACPI_PM1_EVT); /* PM1a_EVT_BLK */
-	put32(t + 64, ACPI_PM1_CNT); /* PM1a_CNT_BLK */
+	put32(t + 48, 0);  /* SMI_CMD: none, always in ACPI mode (4.8.2.1) */
+	put32(t + 56, pm); /* PM1a_EVT_BLK */
+	put32(t + 64, pm + ACPI_PM1_CNT_OFF); /* PM1a_CNT_BLK */
+	put32(t + 76, pm + ACPI_PM_TMR_OFF);  /* PM_TMR_BLK */
 	t[88] = ACPI_PM1_EVT_LEN;
 	t[89] = ACPI_PM1_CNT_LEN;
-	put16(t + 96, 101);  /* P_LVL2_LAT > 100: no C2 */
-	put16(t + 98, 1001); /* P_LVL3_LAT > 1000: no C3 */
+	t[91] = ACPI_PM_TMR_LEN; /* 24-bit: TMR_VAL_EXT stays clear */
+	put16(t + 96, 101);	 /* P_LVL2_LAT > 100: no C2 */
+	put16(t + 98, 1001);	 /* P_LVL3_LAT > 1000: no C3 */
 	t[108] = CMOS_CENTURY;
 	put16(t + 109, IAPC_8042 | IAPC_VGA_NOT_PRESENT);
 	put32(t + 112, FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON |
 			       FADT_FIX_RTC | FADT_RESET_REG_SUP);
-	gas_io(t + 116, ACPI_RESET_PORT, 8, GAS_ACCESS_BYTE); /* RESET_REG */
+	gas_io(t + 116, pm + ACPI_RESET_OFF, 8,
+	       GAS_ACCESS_BYTE); /* RESET_REG */
 	t[128] = ACPI_RESET_VALUE;
 	t[131] = FADT_MINOR;
 	put64(t + 132, 0);    /* X_FIRMWARE_CTRL: FIRMWARE_CTRL is used */
 	put64(t + 140, dsdt); /* X_DSDT */
 	/* The 64-bit register blocks repeat the 32-bit ones exactly (same
 	 * address and width), as ACPICA checks (tbfadt.c). */
-	gas_io(t + 148, ACPI_PM1_EVT, 8 * ACPI_PM1_EVT_LEN, 0);
-	gas_io(t + 172, ACPI_PM1_CNT, 8 * ACPI_PM1_CNT_LEN, 0);
+	gas_io(t + 148, pm, 8 * ACPI_PM1_EVT_LEN, 0);
+	gas_io(t + 172, pm + ACPI_PM1_CNT_OFF, 8 * ACPI_PM1_CNT_LEN, 0);
+	gas_io(t + 208, pm + ACPI_PM_TMR_OFF, 8 * ACPI_PM_TMR_LEN, 0);
 	finish(t, FADT_LEN);
 }
 
@@ -373,7 +427,8 @@ int acpi_build_tables(const struct acpi_build_in *in, struct acpi_tables *t)
 	free(aml);
 	build_madt(b + o_madt, in->cpus);
 	build_facs(b + o_facs);
-	build_fadt(b + o_fadt, t->facs, t->dsdt);
+	build_fadt(b + o_fadt, t->facs, t->dsdt,
+		   in->pm_base ? in->pm_base : ACPI_PM_BASE);
 
 	/* XSDT (section 5.2.8): the FADT and the MADT. */
 	header(b + o_xsdt, "XSDT", (uint32_t)xsdt_len, 1);

@@ -21,15 +21,25 @@
 #define ACPI_TABLES_MAX	 0x00010000ull
 
 /*
- * The PM register block (I/O ports), decoded by pm.c:
- *   0x600  PM1a_STS  16 bits, write 1 to clear  (section 4.8.3.1.1)
- *   0x602  PM1a_EN   16 bits                    (section 4.8.3.1.2)
- *   0x604  PM1a_CNT  16 bits                    (section 4.8.3.2.1)
- *   0x606  RESET_REG  8 bits: ACPI_RESET_VALUE resets (section 4.8.3.6)
- *   0x607  reserved (reads 0, writes ignored)
+ * The PM register block (I/O ports), decoded by pm.c, at ACPI_PM_BASE
+ * (0x600) on the plain platform and ACPI_PCI_PM_BASE (0xB000, PIIX4's
+ * PMBA, where OVMF looks) on the PCI platform:
+ *   +0  PM1a_STS  16 bits, write 1 to clear  (section 4.8.3.1.1)
+ *   +2  PM1a_EN   16 bits                    (section 4.8.3.1.2)
+ *   +4  PM1a_CNT  16 bits                    (section 4.8.3.2.1)
+ *   +6  RESET_REG  8 bits: ACPI_RESET_VALUE resets (section 4.8.3.6)
+ *   +7  reserved (reads 0, writes ignored)
+ *   +8  PM_TMR    32 bits read-only: a 24-bit counter at 3.579545 MHz
+ *       (section 4.8.3.3), from CLOCK_MONOTONIC
  */
 #define ACPI_PM_BASE	 0x600
-#define ACPI_PM_LEN	 8
+#define ACPI_PCI_PM_BASE 0xb000
+#define ACPI_PM_LEN	 12
+#define ACPI_PM1_CNT_OFF 4
+#define ACPI_RESET_OFF	 6
+#define ACPI_PM_TMR_OFF	 8
+#define ACPI_PM_TMR_LEN	 4
+#define ACPI_PM_TMR_HZ	 3579545ull
 #define ACPI_PM1_EVT	 (ACPI_PM_BASE + 0)
 #define ACPI_PM1_EVT_LEN 4
 #define ACPI_PM1_CNT	 (ACPI_PM_BASE + 4)
@@ -38,8 +48,11 @@
 /* The full-reset value of a PC's 0xCF9 (SYS_RST | RST_CPU | FULL_RST). */
 #define ACPI_RESET_VALUE 0x0e
 #define ACPI_SCI_IRQ	 9
-/* SLP_TYP for S5 in \_S5 (section 7.4.2); other values are not offered. */
-#define ACPI_SLP_TYP_S5 5
+/* SLP_TYP for S5 in \_S5 (section 7.4.2); other values are not offered.
+ * SLP_TYP 0 with SLP_EN also powers off: OVMF's EfiResetShutdown writes
+ * it (QEMU's piix4 \_S5 is 0), and S0 is no sleep state to enter. */
+#define ACPI_SLP_TYP_S5	    5
+#define ACPI_SLP_TYP_S5_ALT 0
 
 /* PM1 status and enable bits (Tables 4.16, 4.17). */
 #define ACPI_PM1_TMR	0x0001
@@ -66,6 +79,13 @@ struct acpi_build_in {
 	unsigned int cpus; /* one Local APIC each, APIC ID = index */
 	const struct host_platdev *dev;
 	unsigned int nr_dev;
+	/* the PM block (0: ACPI_PM_BASE) */
+	uint16_t pm_base;
+	/* the PCI platform: PCI0 with these windows (inclusive ends) and
+	 * a _PRT for INTx; no PCI0 when `pci` is false */
+	bool pci;
+	uint64_t pci_mem32_base, pci_mem32_end;
+	uint64_t pci_mem64_base, pci_mem64_end;
 };
 
 /* A pointer field inside the buffer (its value is a guest-physical

@@ -14,6 +14,8 @@ const struct device_entry device_table[] = {
 	{&i8042_ops, NULL},
 	{&cmos_ops, NULL},
 	{&boot_marker_ops, NULL},
+	/* issue 12: the PCI platform (i440FX), when on; before virtio */
+	{&pci_i440fx_ops, NULL},
 	/* virtio-mmio windows from 0xd0000000 in this order (mmio.c) */
 	{&virtio_rng_ops, NULL},
 	{&virtio_console_ops, NULL},
