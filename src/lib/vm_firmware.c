@@ -22,8 +22,7 @@ static uint64_t boot_rip(void *opaque)
 		return 0;
 	/* racy by design: a diagnostic from the last exit */
 	return __atomic_load_n(&v->run->s.regs.regs.rip, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&v->run->s.regs.sregs.cs.base,
-			       __ATOMIC_RELAXED);
+	       __atomic_load_n(&v->run->s.regs.sregs.cs.base, __ATOMIC_RELAXED);
 }
 
 int vm_check_firmware(struct vm *vm, const struct charlie_config *user,

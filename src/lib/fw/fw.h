@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FW_MAX_CODE (16u << 20) /* larger is not an OVMF CODE image */
-#define FW_BLOCK    4096u	/* OVMF's flash block size */
+#define FW_MAX_CODE (16u << 20)	   /* larger is not an OVMF CODE image */
+#define FW_BLOCK    4096u	   /* OVMF's flash block size */
 #define FW_TOP	    0x100000000ull /* the flash ends at 4 GiB */
 
 struct fw_files {

@@ -30,13 +30,13 @@
 #define FW_CFG_PORT_DMA	 0x514 /* 8 bytes: 0x514 high, 0x518 low */
 
 /* Keys (QEMU include/standard-headers/linux/qemu_fw_cfg.h). */
-#define FW_CFG_SIGNATURE 0x00
-#define FW_CFG_ID	 0x01
-#define FW_CFG_RAM_SIZE	 0x03
-#define FW_CFG_NB_CPUS	 0x05
-#define FW_CFG_BOOT_MENU 0x0e
-#define FW_CFG_MAX_CPUS	 0x0f
-#define FW_CFG_FILE_DIR	 0x19
+#define FW_CFG_SIGNATURE  0x00
+#define FW_CFG_ID	  0x01
+#define FW_CFG_RAM_SIZE	  0x03
+#define FW_CFG_NB_CPUS	  0x05
+#define FW_CFG_BOOT_MENU  0x0e
+#define FW_CFG_MAX_CPUS	  0x0f
+#define FW_CFG_FILE_DIR	  0x19
 #define FW_CFG_FILE_FIRST 0x20
 
 #define FW_CFG_F_TRADITIONAL 0x01

@@ -42,8 +42,7 @@ static void dev_write(void *opaque, uint64_t off, const uint8_t *data,
 				     (unsigned long long)d->cfg.dma_bad);
 }
 
-static const struct bus_ops fw_cfg_bus = {.read = dev_read,
-					  .write = dev_write};
+static const struct bus_ops fw_cfg_bus = {.read = dev_read, .write = dev_write};
 
 static unsigned int fw_cfg_count(const struct charlie_config *cfg)
 {

@@ -56,8 +56,7 @@ static uint64_t le64(const uint8_t *p)
 
 static void guid_str(const uint8_t *g, char *out)
 {
-	snprintf(out, 37,
-		 "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	snprintf(out, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 le32(g), le16(g + 4), le16(g + 6), g[8], g[9], g[10], g[11],
 		 g[12], g[13], g[14], g[15]);
 }
@@ -118,7 +117,7 @@ static void parse_store(const uint8_t *p, size_t fvlen,
 	r->store_size = ssize;
 	vh = r->authenticated ? 60 : 32;
 	end = h + ssize;
-	for (off = h + 28; off + vh <= end; ) {
+	for (off = h + 28; off + vh <= end;) {
 		size_t nsz, dsz, no = r->authenticated ? 36 : 8;
 		uint8_t state;
 

@@ -118,10 +118,10 @@ int fw_acpi_blobs(const struct acpi_tables *t, struct fw_acpi_blobs *b)
 		if (v < t->xsdt || v >= t->base + t->len)
 			goto bad;
 		put_le(field, f->size, v - t->xsdt);
-		add_pointer(b, in_rsdp ? FW_ACPI_RSDP_FILE : FW_ACPI_TABLES_FILE,
-			    FW_ACPI_TABLES_FILE,
-			    (uint32_t)(in_rsdp ? f->off : f->off - split),
-			    f->size);
+		add_pointer(
+			b, in_rsdp ? FW_ACPI_RSDP_FILE : FW_ACPI_TABLES_FILE,
+			FW_ACPI_TABLES_FILE,
+			(uint32_t)(in_rsdp ? f->off : f->off - split), f->size);
 	}
 	for (unsigned int i = 0; i < t->nr_ck; i++) {
 		const struct acpi_cksum_fixup *k = &t->ck[i];
@@ -132,7 +132,8 @@ int fw_acpi_blobs(const struct acpi_tables *t, struct fw_acpi_blobs *b)
 		if (k->start < base || k->len > lim - k->start ||
 		    k->result < k->start || k->result >= k->start + k->len)
 			goto bad;
-		add_checksum(b, in_rsdp ? FW_ACPI_RSDP_FILE : FW_ACPI_TABLES_FILE,
+		add_checksum(b,
+			     in_rsdp ? FW_ACPI_RSDP_FILE : FW_ACPI_TABLES_FILE,
 			     (uint32_t)(k->result - base),
 			     (uint32_t)(k->start - base), k->len);
 	}

@@ -76,7 +76,8 @@ void pflash_write(struct pflash *p, uint64_t off, const uint8_t *data,
 	case PFLASH_ERASE:
 		p->mode = PFLASH_ARRAY;
 		if (data[0] != 0xd0 || !in_range(p, off, 1)) {
-			p->status |= PFLASH_STATUS_ERASE | PFLASH_STATUS_PROGRAM;
+			p->status |=
+				PFLASH_STATUS_ERASE | PFLASH_STATUS_PROGRAM;
 			p->errors++;
 			return;
 		}

@@ -96,10 +96,8 @@ static void code_write(void *opaque, uint64_t off, const uint8_t *data,
 			  (unsigned long long)off);
 }
 
-static const struct bus_ops vars_bus = {.read = vars_read,
-					.write = vars_write};
-static const struct bus_ops code_bus = {.read = code_read,
-					.write = code_write};
+static const struct bus_ops vars_bus = {.read = vars_read, .write = vars_write};
+static const struct bus_ops code_bus = {.read = code_read, .write = code_write};
 
 static unsigned int pflash_count(const struct charlie_config *cfg)
 {

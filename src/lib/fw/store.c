@@ -36,8 +36,8 @@ static void page_free(uint8_t *p, size_t len)
 }
 
 /* Reads a whole regular file of at most `max` bytes into page memory. */
-static int read_whole(const char *path, size_t max, uint8_t **out,
-		      size_t *len, char *why, size_t wsz)
+static int read_whole(const char *path, size_t max, uint8_t **out, size_t *len,
+		      char *why, size_t wsz)
 {
 	struct stat st;
 	uint8_t *p;
@@ -54,8 +54,9 @@ static int read_whole(const char *path, size_t max, uint8_t **out,
 	}
 	if (st.st_size == 0 || (uint64_t)st.st_size > max) {
 		close(fd);
-		snprintf(why, wsz, "size %lld bytes is not that of OVMF "
-				   "firmware (up to %zu)",
+		snprintf(why, wsz,
+			 "size %lld bytes is not that of OVMF "
+			 "firmware (up to %zu)",
 			 (long long)st.st_size, max);
 		return -EINVAL;
 	}
@@ -186,8 +187,7 @@ static int open_store(struct fw_files *f, const char *path,
 		return err_set(err, CHARLIE_E_EFI_VARS, "efi-vars",
 			       "efi-vars %s: short read", path);
 	}
-	ret = check_store_bytes(f, f->vars, f->vars_len, "efi-vars", path,
-				err);
+	ret = check_store_bytes(f, f->vars, f->vars_len, "efi-vars", path, err);
 	if (ret) {
 		close(fd);
 		return ret;
@@ -277,15 +277,14 @@ int fw_files_open(const struct charlie_config *cfg, struct fw_files *f,
 	}
 	fw_inspect_buf(f->code, f->code_len, &r);
 	if (r.kind != CHARLIE_FW_OVMF_CODE) {
-		ret = err_set(err, CHARLIE_E_EFI_FIRMWARE, "efi-firmware",
-			      "efi-firmware %s: not an OVMF CODE image: %s%s",
-			      code,
-			      r.kind == CHARLIE_FW_VARS
-				      ? "it is a variable store"
-				      : r.why,
-			      r.kind == CHARLIE_FW_OVMF_UNIFIED
-				      ? "; use OVMF_CODE*.fd with --efi-vars"
-				      : "");
+		ret = err_set(
+			err, CHARLIE_E_EFI_FIRMWARE, "efi-firmware",
+			"efi-firmware %s: not an OVMF CODE image: %s%s", code,
+			r.kind == CHARLIE_FW_VARS ? "it is a variable store"
+						  : r.why,
+			r.kind == CHARLIE_FW_OVMF_UNIFIED
+				? "; use OVMF_CODE*.fd with --efi-vars"
+				: "");
 		goto fail;
 	}
 	mprotect(f->code, f->code_len, PROT_READ);

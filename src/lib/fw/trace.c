@@ -70,10 +70,11 @@ int host_trace_init(struct host *h, const char *path, unsigned int stall_s,
 static bool page_new(struct host_trace *t, uint64_t addr)
 {
 	uint64_t key = (addr >> 12) + 1;
-	unsigned int i = (unsigned int)(key * 0x9e3779b97f4a7c15ull >> 54) %
-			 SEEN_PAGES;
+	unsigned int i =
+		(unsigned int)(key * 0x9e3779b97f4a7c15ull >> 54) % SEEN_PAGES;
 
-	for (unsigned int n = 0; n < SEEN_PAGES; n++, i = (i + 1) % SEEN_PAGES) {
+	for (unsigned int n = 0; n < SEEN_PAGES;
+	     n++, i = (i + 1) % SEEN_PAGES) {
 		if (t->page_seen[i] == key)
 			return false;
 		if (!t->page_seen[i]) {
@@ -84,8 +85,8 @@ static bool page_new(struct host_trace *t, uint64_t addr)
 	return false; /* full: no more progress from new pages */
 }
 
-void host_trace_access(struct host *h, bool mmio, uint64_t addr,
-		       bool is_write, const uint8_t *data, unsigned int size)
+void host_trace_access(struct host *h, bool mmio, uint64_t addr, bool is_write,
+		       const uint8_t *data, unsigned int size)
 {
 	struct host_trace *t = h->trace;
 	uint64_t v = 0;
@@ -113,7 +114,8 @@ void host_trace_access(struct host *h, bool mmio, uint64_t addr,
 	t->last_size = size;
 	if (t->out) {
 		if (mmio)
-			fprintf(t->out, "[trace] mmio %c 0x%016llx %u 0x%0*llx\n",
+			fprintf(t->out,
+				"[trace] mmio %c 0x%016llx %u 0x%0*llx\n",
 				is_write ? 'w' : 'r', (unsigned long long)addr,
 				size, (int)(2 * size), (unsigned long long)v);
 		else
@@ -164,21 +166,22 @@ static void *watchdog(void *arg)
 			unsigned int sz = t->last_size;
 
 			if (t->have_last)
-				snprintf(last, sizeof(last), "%s %s 0x%llx (%u "
-							     "bytes)",
+				snprintf(last, sizeof(last),
+					 "%s %s 0x%llx (%u "
+					 "bytes)",
 					 mmio ? "MMIO" : "port",
 					 w ? "write to" : "read from",
 					 (unsigned long long)a, sz);
 			pthread_mutex_unlock(&t->lock);
-			host_logf(h, CHARLIE_LOG_WARN,
-				  "firmware stall: no console output and no "
-				  "new port or MMIO page for %llu s; RIP "
-				  "0x%llx, last access: %s",
-				  (unsigned long long)(idle / 1000000000ull),
-				  (unsigned long long)(t->rip ? t->rip(
-								  t->rip_opaque)
-							      : 0),
-				  last);
+			host_logf(
+				h, CHARLIE_LOG_WARN,
+				"firmware stall: no console output and no "
+				"new port or MMIO page for %llu s; RIP "
+				"0x%llx, last access: %s",
+				(unsigned long long)(idle / 1000000000ull),
+				(unsigned long long)(t->rip ? t->rip(t->rip_opaque)
+							    : 0),
+				last);
 			pthread_mutex_lock(&t->lock);
 		}
 	}
