@@ -90,7 +90,8 @@ static void fwcfg_signature_and_id(void **state)
 
 static void fwcfg_dir_sorted_from_0x20(void **state)
 {
-	static const char *const want[] = {"bootorder", "etc/alpha", "etc/zeta"};
+	static const char *const want[] = {"bootorder", "etc/alpha",
+					   "etc/zeta"};
 	static const uint32_t lens[] = {1, 5, 4};
 	struct fw_cfg c;
 	struct gm gm;
@@ -113,8 +114,7 @@ static void fwcfg_dir_sorted_from_0x20(void **state)
 	fw_cfg_free(&c);
 }
 
-static void put_desc(uint64_t at, uint32_t control, uint32_t len,
-		     uint64_t addr)
+static void put_desc(uint64_t at, uint32_t control, uint32_t len, uint64_t addr)
 {
 	uint8_t *d = ram + at;
 
@@ -243,10 +243,13 @@ static uint32_t le32(const uint8_t *p)
 
 static void loader_replay_gives_valid_tables(void **state)
 {
-	struct host_platdev dev = {.hid = "PNP0501", .name = "COM1",
-				   .pio_base = 0x3f8, .pio_len = 8, .irq = 4};
-	struct acpi_build_in in = {.base = 0xe0000, .cpus = 2, .dev = &dev,
-				   .nr_dev = 1};
+	struct host_platdev dev = {.hid = "PNP0501",
+				   .name = "COM1",
+				   .pio_base = 0x3f8,
+				   .pio_len = 8,
+				   .irq = 4};
+	struct acpi_build_in in = {
+		.base = 0xe0000, .cpus = 2, .dev = &dev, .nr_dev = 1};
 	struct acpi_tables t, ref;
 	struct fw_acpi_blobs b;
 	/* where "firmware" puts the two files */
@@ -266,18 +269,19 @@ static void loader_replay_gives_valid_tables(void **state)
 		uint32_t cmd = le32(e);
 
 		if (cmd == FW_LOADER_ALLOCATE) {
-			assert_true(!strcmp((char *)e + 4, FW_ACPI_RSDP_FILE) ||
-				    !strcmp((char *)e + 4,
-					    FW_ACPI_TABLES_FILE));
+			assert_true(
+				!strcmp((char *)e + 4, FW_ACPI_RSDP_FILE) ||
+				!strcmp((char *)e + 4, FW_ACPI_TABLES_FILE));
 		} else if (cmd == FW_LOADER_ADD_POINTER) {
-			bool dst_rsdp = !strcmp((char *)e + 4,
-						FW_ACPI_RSDP_FILE);
+			bool dst_rsdp =
+				!strcmp((char *)e + 4, FW_ACPI_RSDP_FILE);
 			uint8_t *dst = dst_rsdp ? mem_a : mem_b;
 			uint32_t off = le32(e + 116);
 			uint8_t size = e[120];
 			uint64_t v = 0;
 
-			assert_string_equal((char *)e + 60, FW_ACPI_TABLES_FILE);
+			assert_string_equal((char *)e + 60,
+					    FW_ACPI_TABLES_FILE);
 			assert_true(size == 4 || size == 8);
 			assert_true(off + size <=
 				    (dst_rsdp ? b.rsdp_len : b.tables_len));
@@ -293,8 +297,8 @@ static void loader_replay_gives_valid_tables(void **state)
 			uint32_t res = le32(e + 60), start = le32(e + 64),
 				 len = le32(e + 68);
 
-			assert_true(start + len <= (rs ? b.rsdp_len
-						       : b.tables_len));
+			assert_true(start + len <=
+				    (rs ? b.rsdp_len : b.tables_len));
 			f[res] = 0;
 			f[res] = (uint8_t)-acpi_sum(f + start, len);
 		} else {
