@@ -67,7 +67,7 @@ static struct mmio *mmio_of(struct virtio *v)
 	return v->transport;
 }
 
-void virtio_interrupt(struct virtio *v, uint32_t bits)
+static void mmio_interrupt(struct virtio *v, uint32_t bits, int q)
 {
 	struct mmio *m = mmio_of(v);
 	uint64_t one = 1;
@@ -78,54 +78,12 @@ void virtio_interrupt(struct virtio *v, uint32_t bits)
 		(void)0; /* the counter cannot overflow in practice */
 }
 
-/* Status 0 (section 4.2.3.1 / 2.4): everything back to power-on. */
-static void reset_locked(struct virtio *v)
+/* Status 0 (section 4.2.3.1): the selectors back to power-on. */
+static void mmio_reset(struct virtio *v)
 {
 	struct mmio *m = mmio_of(v);
 
-	if (v->ops->reset)
-		v->ops->reset(v->dev);
-	for (unsigned int i = 0; i < v->ops->nr_queues; i++)
-		vq_reset(&v->vq[i], v->ops->queue_max);
-	v->acked = 0;
-	v->status = 0;
-	v->needs_reset = false;
-	__atomic_store_n(&v->isr, 0, __ATOMIC_SEQ_CST);
 	m->dev_features_sel = m->drv_features_sel = m->queue_sel = 0;
-}
-
-void virtio_reset(struct virtio *v)
-{
-	virtio_lock(v);
-	reset_locked(v);
-	virtio_unlock(v);
-}
-
-static void notify_all(struct virtio *v)
-{
-	for (unsigned int q = 0; q < v->ops->nr_queues; q++)
-		if (virtio_running(v) && v->vq[q].ready)
-			v->ops->queue_notify(v->dev, v, q);
-}
-
-/* The ioeventfd fired: a QueueNotify write that never left KVM.  No
- * datamatch, so the queue is unknown: look at all of them (cheap). */
-static void on_kick(void *opaque, int fd, uint32_t events)
-{
-	struct virtio *v = opaque;
-	uint64_t n;
-
-	if (read(fd, &n, sizeof(n)) < 0)
-		return;
-	virtio_lock(v);
-	if (virtio_running(v))
-		notify_all(v);
-	else
-		virtio_warn(v,
-			    "notified in status 0x%x (before DRIVER_OK or "
-			    "after an error): ignored",
-			    v->status);
-	virtio_unlock(v);
 }
 
 static struct vq *sel_queue(struct virtio *v)
@@ -169,40 +127,15 @@ static uint32_t reg_read(struct virtio *v, uint64_t off)
 	return 0;
 }
 
-/* Queue registers may be written while FEATURES_OK is set and DRIVER_OK
- * is not, for a queue that exists and is not ready (section 4.2.3.2). */
+/* Queue registers: writable while FEATURES_OK is set and DRIVER_OK is
+ * not, for a queue that exists and is not ready (section 4.2.3.2). */
 static struct vq *writable_queue(struct virtio *v, uint64_t off)
 {
-	struct mmio *m = mmio_of(v);
-	struct vq *q = sel_queue(v);
+	char reg[24];
 
-	if (!q) {
-		virtio_warn(v,
-			    "register 0x%03llx written for queue %u; "
-			    "the device has %u: ignored",
-			    (unsigned long long)off, m->queue_sel,
-			    v->ops->nr_queues);
-		return NULL;
-	}
-	if ((v->status & (VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK |
-			  VIRTIO_STATUS_FAILED)) != VIRTIO_STATUS_FEATURES_OK ||
-	    q->ready) {
-		virtio_warn(v,
-			    "register 0x%03llx written for queue %u in "
-			    "status 0x%x%s: ignored",
-			    (unsigned long long)off, m->queue_sel, v->status,
-			    q->ready ? " (queue ready)" : "");
-		return NULL;
-	}
-	return q;
-}
-
-static void set_addr(gpa_t *a, bool high, uint32_t val)
-{
-	if (high)
-		*a = (*a & 0xffffffffull) | ((uint64_t)val << 32);
-	else
-		*a = (*a & ~0xffffffffull) | val;
+	snprintf(reg, sizeof(reg), "register 0x%03llx",
+		 (unsigned long long)off);
+	return virtio_writable_queue(v, mmio_of(v)->queue_sel, reg);
 }
 
 static void queue_ready(struct virtio *v, struct vq *q, uint32_t val)
@@ -211,86 +144,7 @@ static void queue_ready(struct virtio *v, struct vq *q, uint32_t val)
 		q->ready = false;
 		return;
 	}
-	if (vq_check_layout(v->h->gm, q)) {
-		/* size 0 or not a power of two, misaligned or outside RAM:
-		 * the queue stays not ready and the driver is told */
-		virtio_fail(v,
-			    "queue %u refused: size %u (max %u), desc 0x%llx, "
-			    "driver 0x%llx, device 0x%llx",
-			    mmio_of(v)->queue_sel, q->size, q->max,
-			    (unsigned long long)q->desc,
-			    (unsigned long long)q->avail,
-			    (unsigned long long)q->used);
-		return;
-	}
-	q->event_idx = virtio_acked(v, VIRTIO_F_EVENT_IDX);
-	q->indirect = virtio_acked(v, VIRTIO_F_INDIRECT_DESC);
-	q->last_avail = q->used_idx = 0;
-	q->signalled_valid = false;
-	q->broken = false;
-	q->ready = true;
-}
-
-/* Status writes (section 3.1.1): bits are only ever added, one step at a
- * time, in the order ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK; FAILED
- * at any time; 0 resets.  Anything else is ignored and said once. */
-static void write_status(struct virtio *v, uint32_t val)
-{
-	uint8_t old = v->status, add;
-
-	if (val == 0) {
-		reset_locked(v);
-		return;
-	}
-	val &= ~(uint32_t)VIRTIO_STATUS_DEVICE_NEEDS_RESET;
-	add = (uint8_t)(val & ~old);
-	if (val > 0xff || (val & old) != old)
-		goto bad;
-	if (add == 0)
-		return;
-	if (add == VIRTIO_STATUS_FAILED) {
-		v->status = (uint8_t)val;
-		return;
-	}
-	switch (add) {
-	case VIRTIO_STATUS_ACKNOWLEDGE:
-		if (old)
-			goto bad;
-		break;
-	case VIRTIO_STATUS_DRIVER:
-		if (old != VIRTIO_STATUS_ACKNOWLEDGE)
-			goto bad;
-		break;
-	case VIRTIO_STATUS_FEATURES_OK:
-		if (old != (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER))
-			goto bad;
-		/* section 2.2.2: a subset of what was offered, and 1.0
-		 * semantics (section 6.1): else FEATURES_OK stays clear */
-		if ((v->acked & ~v->offered) ||
-		    !virtio_acked(v, VIRTIO_F_VERSION_1)) {
-			virtio_warn(v,
-				    "driver features 0x%llx refused "
-				    "(offered 0x%llx)",
-				    (unsigned long long)v->acked,
-				    (unsigned long long)v->offered);
-			return;
-		}
-		break;
-	case VIRTIO_STATUS_DRIVER_OK:
-		if (old != (VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			    VIRTIO_STATUS_FEATURES_OK))
-			goto bad;
-		break;
-	default:
-		goto bad;
-	}
-	v->status = (uint8_t)val;
-	if (add == VIRTIO_STATUS_DRIVER_OK)
-		notify_all(v); /* buffers made available before DRIVER_OK */
-	return;
-bad:
-	virtio_warn(v, "invalid status transition 0x%x -> 0x%x: ignored", old,
-		    val);
+	virtio_queue_enable(v, q, mmio_of(v)->queue_sel);
 }
 
 static void reg_write(struct virtio *v, uint64_t off, uint32_t val)
@@ -327,22 +181,13 @@ static void reg_write(struct virtio *v, uint64_t off, uint32_t val)
 		return;
 	case REG_QUEUE_NOTIFY:
 		/* Reaches here only without ioeventfd (or in unit tests). */
-		if (!virtio_running(v)) {
-			virtio_warn(v,
-				    "queue %u notified in status 0x%x "
-				    "(before DRIVER_OK or after an "
-				    "error): ignored",
-				    val, v->status);
-			return;
-		}
-		if (val < v->ops->nr_queues && v->vq[val].ready)
-			v->ops->queue_notify(v->dev, v, val);
+		virtio_notify(v, val);
 		return;
 	case REG_INTERRUPT_ACK:
 		__atomic_fetch_and(&v->isr, ~val, __ATOMIC_SEQ_CST);
 		return;
 	case REG_STATUS:
-		write_status(v, val);
+		virtio_write_status(v, val);
 		return;
 	case REG_QUEUE_NUM:
 		q = writable_queue(v, off);
@@ -369,11 +214,11 @@ static void reg_write(struct virtio *v, uint64_t off, uint32_t val)
 		if (!q)
 			return;
 		if (off < REG_QUEUE_DRIVER_LOW)
-			set_addr(&q->desc, off & 4, val);
+			virtio_set_addr_half(&q->desc, off & 4, val);
 		else if (off < REG_QUEUE_DEVICE_LOW)
-			set_addr(&q->avail, off & 4, val);
+			virtio_set_addr_half(&q->avail, off & 4, val);
 		else
-			set_addr(&q->used, off & 4, val);
+			virtio_set_addr_half(&q->used, off & 4, val);
 		return;
 	}
 	virtio_warn(v,
@@ -465,12 +310,22 @@ static int wire(struct mmio *m, struct host *h)
 	if (ret)
 		return ret;
 	m->kick_assigned = true;
-	m->kick_src = loop_add(h->loop, m->kick_fd, EPOLLIN, on_kick, &m->v);
+	m->kick_src =
+		loop_add(h->loop, m->kick_fd, EPOLLIN, virtio_on_kick, &m->v);
 	return m->kick_src ? 0 : -errno;
 }
 
-int virtio_add(struct host *h, const struct virtio_dev_ops *ops, void *dev,
-	       unsigned int idx, struct virtio **out, struct charlie_error *err)
+static void mmio_remove(struct virtio *v);
+
+static const struct virtio_transport_ops mmio_tops = {
+	.interrupt = mmio_interrupt,
+	.reset = mmio_reset,
+	.remove = mmio_remove,
+};
+
+int virtio_mmio_add(struct host *h, const struct virtio_dev_ops *ops, void *dev,
+		    unsigned int idx, struct virtio **out,
+		    struct charlie_error *err)
 {
 	struct mmio *m = calloc(1, sizeof(*m));
 	struct virtio *v;
@@ -482,19 +337,8 @@ int virtio_add(struct host *h, const struct virtio_dev_ops *ops, void *dev,
 	if (!m)
 		return -ENOMEM;
 	v = &m->v;
-	v->transport = m;
-	v->ops = ops;
-	v->dev = dev;
-	v->h = h;
-	v->rl = (struct ratelimit)RATELIMIT_INIT(1000000000ull);
 	m->kick_fd = m->irq_fd = -1;
-	pthread_mutex_init(&v->lock, NULL);
-	snprintf(v->name, sizeof(v->name), "%s%u", ops->name, idx);
-	v->offered = ops->features(dev) | (1ull << VIRTIO_F_VERSION_1) |
-		     (1ull << VIRTIO_F_EVENT_IDX) |
-		     (1ull << VIRTIO_F_INDIRECT_DESC);
-	for (unsigned int i = 0; i < ops->nr_queues; i++)
-		vq_reset(&v->vq[i], ops->queue_max);
+	virtio_init(v, h, ops, dev, idx, m, &mmio_tops);
 	*out = v;
 
 	m->base = host_alloc_mmio(h, MMIO_SIZE);
@@ -523,13 +367,11 @@ int virtio_add(struct host *h, const struct virtio_dev_ops *ops, void *dev,
 	return ret;
 }
 
-void virtio_remove(struct virtio *v)
+static void mmio_remove(struct virtio *v)
 {
 	struct mmio *m;
 	struct host *h;
 
-	if (!v)
-		return;
 	m = mmio_of(v);
 	h = v->h;
 	if (m->kick_src)

@@ -46,6 +46,19 @@
 
 struct virtio;
 
+/* What a transport (mmio.c, pci.c) does for the common code. */
+struct virtio_transport_ops {
+	/* Raise `bits` of InterruptStatus; `q` is the queue for
+	 * VIRTIO_INT_VRING (-1: unknown, every queue). */
+	void (*interrupt)(struct virtio *v, uint32_t bits, int q);
+	/* Driver reset (status 0), lock held: the transport's registers
+	 * (selectors, vectors) back to power-on. */
+	void (*reset)(struct virtio *v);
+	void (*remove)(struct virtio *v);
+};
+
+struct virtio;
+
 struct virtio_dev_ops {
 	const char *name; /* "virtio-blk" */
 	uint32_t device_id;
@@ -82,12 +95,15 @@ struct virtio {
 	unsigned int interrupts; /* raised (statistics, tests) */
 	struct ratelimit rl;
 	void *transport; /* the transport's own state */
+	const struct virtio_transport_ops *tops;
 };
 
 /*
- * The transport (mmio.c): creates the device's window, interrupt and
- * kick, announces it (ACPI DSDT entry; virtio_mmio.device= when the
- * configuration asks).  `idx` names the instance ("virtio-blk1").
+ * The transport: virtio-pci (pci.c) when the configuration asks for it
+ * (config_virtio_pci), else virtio-mmio (mmio.c).  Creates the device's
+ * window, interrupt and kick, announces it (ACPI DSDT entry or a PCI
+ * function; virtio_mmio.device= when the configuration asks).  `idx`
+ * names the instance ("virtio-blk1").
  */
 int virtio_add(struct host *h, const struct virtio_dev_ops *ops, void *dev,
 	       unsigned int idx, struct virtio **out,
@@ -123,6 +139,41 @@ void virtio_warn(struct virtio *v, const char *fmt, ...)
 
 /* The transport's side, for unit tests: raise `bits` of InterruptStatus. */
 void virtio_interrupt(struct virtio *v, uint32_t bits);
+
+/* For the transports (virtio.c): the state both share and the rules
+ * both enforce (Firecracker's mmio.rs status machine, section 3.1.1). */
+int virtio_mmio_add(struct host *h, const struct virtio_dev_ops *ops, void *dev,
+		    unsigned int idx, struct virtio **out,
+		    struct charlie_error *err);
+int virtio_pci_add(struct host *h, const struct virtio_dev_ops *ops, void *dev,
+		   unsigned int idx, struct virtio **out,
+		   struct charlie_error *err);
+/* Fills the common part of `v` (embedded in the transport's state). */
+void virtio_init(struct virtio *v, struct host *h,
+		 const struct virtio_dev_ops *ops, void *dev, unsigned int idx,
+		 void *transport, const struct virtio_transport_ops *tops);
+/* Status 0: device, queues, features, status, ISR and the transport's
+ * registers back to power-on.  Lock held. */
+void virtio_reset_locked(struct virtio *v);
+/* A Device Status write, validated.  Lock held. */
+void virtio_write_status(struct virtio *v, uint32_t val);
+/* Queue `qi` (= q) enabled by the driver: layout checked, or refused
+ * with NEEDS_RESET.  Lock held. */
+void virtio_queue_enable(struct virtio *v, struct vq *q, unsigned int qi);
+/* Whether queue registers may be written now: FEATURES_OK without
+ * DRIVER_OK, the queue exists and is not enabled (section 4.2.3.2 and
+ * 4.1.4.3.2); else said once (rate-limited) and NULL. */
+struct vq *virtio_writable_queue(struct virtio *v, unsigned int qi,
+				 const char *reg);
+/* Every ready queue of a running device is looked at.  Lock held. */
+void virtio_notify_all(struct virtio *v);
+/* Queue `qi` was notified (a register write, not the ioeventfd).
+ * Lock held. */
+void virtio_notify(struct virtio *v, unsigned int qi);
+/* The loop's handler for a kick eventfd (opaque: the virtio). */
+void virtio_on_kick(void *opaque, int fd, uint32_t events);
+/* Sets the low or high half of a 64-bit guest address. */
+void virtio_set_addr_half(gpa_t *a, bool high, uint32_t val);
 
 /* The devices (one file each) and their configuration. */
 extern const struct device_ops virtio_blk_ops;
