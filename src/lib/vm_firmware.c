@@ -12,6 +12,7 @@
 #include "fw/trace.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static uint64_t boot_rip(void *opaque)
 {
@@ -20,6 +21,10 @@ static uint64_t boot_rip(void *opaque)
 
 	if (!v || !v->run || !v->sync_regs)
 		return 0;
+	/* A stalled guest may not exit at all: kick the boot vCPU out of
+	 * KVM_RUN once, so the synced registers are the current ones. */
+	vcpu_kick(v);
+	usleep(50000);
 	/* racy by design: a diagnostic from the last exit */
 	return __atomic_load_n(&v->run->s.regs.regs.rip, __ATOMIC_RELAXED) +
 	       __atomic_load_n(&v->run->s.regs.sregs.cs.base, __ATOMIC_RELAXED);

@@ -52,8 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		/* and a direct DMA now and then, anywhere */
 		if (rec[1] & 0x40) {
-			uint64_t gpa = 0x1000 + (uint64_t)(rec[2] | rec[3] << 8) %
-							RAM_LEN;
+			uint64_t gpa =
+				0x1000 +
+				(uint64_t)(rec[2] | rec[3] << 8) % RAM_LEN;
 
 			if (fw_cfg_dma(&c, gpa) == 0 &&
 			    gpa + 4 <= 0x1000 + RAM_LEN &&

@@ -53,26 +53,26 @@
 #define CAP_DEVICE 4
 
 /* Common configuration offsets (section 4.1.4.3). */
-#define CC_DFSELECT	0x00
-#define CC_DF		0x04
-#define CC_GFSELECT	0x08
-#define CC_GF		0x0c
-#define CC_MSIX		0x10
-#define CC_NUMQ		0x12
-#define CC_STATUS	0x14
-#define CC_CFGGEN	0x15
-#define CC_Q_SELECT	0x16
-#define CC_Q_SIZE	0x18
-#define CC_Q_MSIX	0x1a
-#define CC_Q_ENABLE	0x1c
-#define CC_Q_NOFF	0x1e
-#define CC_Q_DESCLO	0x20
-#define CC_Q_DESCHI	0x24
-#define CC_Q_AVAILLO	0x28
-#define CC_Q_AVAILHI	0x2c
-#define CC_Q_USEDLO	0x30
-#define CC_Q_USEDHI	0x34
-#define CC_LEN		0x38
+#define CC_DFSELECT  0x00
+#define CC_DF	     0x04
+#define CC_GFSELECT  0x08
+#define CC_GF	     0x0c
+#define CC_MSIX	     0x10
+#define CC_NUMQ	     0x12
+#define CC_STATUS    0x14
+#define CC_CFGGEN    0x15
+#define CC_Q_SELECT  0x16
+#define CC_Q_SIZE    0x18
+#define CC_Q_MSIX    0x1a
+#define CC_Q_ENABLE  0x1c
+#define CC_Q_NOFF    0x1e
+#define CC_Q_DESCLO  0x20
+#define CC_Q_DESCHI  0x24
+#define CC_Q_AVAILLO 0x28
+#define CC_Q_AVAILHI 0x2c
+#define CC_Q_USEDLO  0x30
+#define CC_Q_USEDHI  0x34
+#define CC_LEN	     0x38
 
 #define NO_VECTOR 0xffff
 
@@ -132,8 +132,7 @@ static void vpci_reset(struct virtio *v)
 
 static struct vq *sel_queue(struct vpci *p)
 {
-	return p->q_select < p->v.ops->nr_queues ? &p->v.vq[p->q_select]
-						 : NULL;
+	return p->q_select < p->v.ops->nr_queues ? &p->v.vq[p->q_select] : NULL;
 }
 
 static void put16(uint8_t *b, uint16_t v)
@@ -156,18 +155,18 @@ static void common_snapshot(struct vpci *p, uint8_t *c)
 
 	memset(c, 0, CC_LEN);
 	put32(c + CC_DFSELECT, p->dfselect);
-	put32(c + CC_DF, p->dfselect > 1 ? 0
-					 : (uint32_t)(v->offered >>
-						      (32 * p->dfselect)));
+	put32(c + CC_DF,
+	      p->dfselect > 1 ? 0
+			      : (uint32_t)(v->offered >> (32 * p->dfselect)));
 	put32(c + CC_GFSELECT, p->gfselect);
-	put32(c + CC_GF, p->gfselect > 1 ? 0
-					 : (uint32_t)(v->acked >>
-						      (32 * p->gfselect)));
+	put32(c + CC_GF,
+	      p->gfselect > 1 ? 0 : (uint32_t)(v->acked >> (32 * p->gfselect)));
 	put16(c + CC_MSIX, p->config_vector);
 	put16(c + CC_NUMQ, (uint16_t)v->ops->nr_queues);
-	c[CC_STATUS] = (uint8_t)(v->status | (v->needs_reset
-						      ? VIRTIO_STATUS_DEVICE_NEEDS_RESET
-						      : 0));
+	c[CC_STATUS] =
+		(uint8_t)(v->status |
+			  (v->needs_reset ? VIRTIO_STATUS_DEVICE_NEEDS_RESET
+					  : 0));
 	c[CC_CFGGEN] = 0; /* config never changes under the driver */
 	put16(c + CC_Q_SELECT, p->q_select);
 	if (!q)
@@ -198,10 +197,10 @@ static void common_write(struct vpci *p, uint64_t off, uint32_t val,
 			 unsigned int size)
 {
 	static const uint8_t width[CC_LEN] = {
-		[CC_DFSELECT] = 4, [CC_GFSELECT] = 4, [CC_GF] = 4,
-		[CC_MSIX] = 2,	   [CC_STATUS] = 1,   [CC_Q_SELECT] = 2,
-		[CC_Q_SIZE] = 2,   [CC_Q_MSIX] = 2,   [CC_Q_ENABLE] = 2,
-		[CC_Q_DESCLO] = 4, [CC_Q_DESCHI] = 4, [CC_Q_AVAILLO] = 4,
+		[CC_DFSELECT] = 4,  [CC_GFSELECT] = 4, [CC_GF] = 4,
+		[CC_MSIX] = 2,	    [CC_STATUS] = 1,   [CC_Q_SELECT] = 2,
+		[CC_Q_SIZE] = 2,    [CC_Q_MSIX] = 2,   [CC_Q_ENABLE] = 2,
+		[CC_Q_DESCLO] = 4,  [CC_Q_DESCHI] = 4, [CC_Q_AVAILLO] = 4,
 		[CC_Q_AVAILHI] = 4, [CC_Q_USEDLO] = 4, [CC_Q_USEDHI] = 4,
 	};
 	struct virtio *v = &p->v;
@@ -304,8 +303,8 @@ static void bar_read(void *opaque, uint64_t off, uint8_t *data, unsigned size)
 	} else if (off >= OFF_DEVICE && off < OFF_DEVICE + REGION_SIZE) {
 		uint64_t o = off - OFF_DEVICE;
 
-		if (o < v->ops->config_len &&
-		    size <= v->ops->config_len - o && v->ops->config_read)
+		if (o < v->ops->config_len && size <= v->ops->config_len - o &&
+		    v->ops->config_read)
 			v->ops->config_read(v->dev, (uint32_t)o, data, size);
 		else
 			virtio_warn(v,
@@ -334,8 +333,8 @@ static void bar_write(void *opaque, uint64_t off, const uint8_t *data,
 	} else if (off >= OFF_DEVICE && off < OFF_DEVICE + REGION_SIZE) {
 		uint64_t o = off - OFF_DEVICE;
 
-		if (o < v->ops->config_len &&
-		    size <= v->ops->config_len - o && v->ops->config_write)
+		if (o < v->ops->config_len && size <= v->ops->config_len - o &&
+		    v->ops->config_write)
 			v->ops->config_write(v->dev, (uint32_t)o, data, size);
 		else if (!(o < v->ops->config_len &&
 			   size <= v->ops->config_len - o))
@@ -347,8 +346,8 @@ static void bar_write(void *opaque, uint64_t off, const uint8_t *data,
 	} else if (off >= OFF_NOTIFY && off < OFF_NOTIFY + REGION_SIZE) {
 		/* Only without ioeventfd (a width KVM does not match, or
 		 * unit tests): the queue is the offset's. */
-		virtio_notify(v, (unsigned int)((off - OFF_NOTIFY) /
-						NOTIFY_MULT));
+		virtio_notify(v,
+			      (unsigned int)((off - OFF_NOTIFY) / NOTIFY_MULT));
 	} else {
 		virtio_warn(v, "write at BAR offset 0x%llx: ignored",
 			    (unsigned long long)off);
@@ -392,10 +391,11 @@ static const struct pci_dev_ops vpci_dev_ops = {
 
 /* ---- creation ---- */
 
-static void add_cap(struct pci_dev *d, uint8_t type, uint32_t off,
-		    uint32_t len, bool notify)
+static void add_cap(struct pci_dev *d, uint8_t type, uint32_t off, uint32_t len,
+		    bool notify)
 {
-	unsigned int c = pci_dev_add_cap(d, PCI_CAP_ID_VENDOR, notify ? 20 : 16);
+	unsigned int c =
+		pci_dev_add_cap(d, PCI_CAP_ID_VENDOR, notify ? 20 : 16);
 
 	if (!c)
 		return;
