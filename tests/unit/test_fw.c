@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fake_host.h"
+
 /* ---- fw_cfg ---- */
 
 static uint8_t ram[1 << 20]; /* guest RAM at 0 */
@@ -644,6 +646,45 @@ static void inspect_counts_variables(void **state)
 	assert_int_equal(fw_vars_size_for(0x1e0000), 0x20000);
 }
 
+/* The firmware platform's wiring: the ACPI device keeps its tables for
+ * fw_cfg, which lists them (and etc/e820) in its directory; a platform
+ * without --efi keeps nothing and logs nothing. */
+static void efi_platform_fw_cfg_lists_tables(void **state)
+{
+	static const char *const want[] = {"etc/acpi/rsdp", "etc/acpi/tables",
+					   "etc/e820", "etc/table-loader"};
+	struct fake_host *f = fake_host_new();
+	struct charlie_error err = {0};
+	void *acpi = NULL, *fwc = NULL;
+	uint8_t d[4 + 4 * 64], key[2] = {FW_CFG_FILE_DIR, 0};
+
+	f->cfg.efi.enabled = true;
+	assert_int_equal(acpi_pm_ops.create(&f->h, NULL, 0, &acpi, &err), 0);
+	assert_non_null(f->h.acpi_tables);
+	assert_int_equal(fw_cfg_ops.count(&f->cfg), 1);
+	assert_int_equal(fw_cfg_ops.create(&f->h, NULL, 0, &fwc, &err), 0);
+	assert_int_equal(f->log_lines, 0);
+	host_pio(&f->h, FW_CFG_PORT_SEL, true, key, 2);
+	for (size_t i = 0; i < sizeof(d); i++)
+		host_pio(&f->h, FW_CFG_PORT_DATA, false, &d[i], 1);
+	assert_int_equal(d[3], 4);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal((char *)d + 4 + 64 * i + 8, want[i]);
+	fw_cfg_ops.destroy(fwc);
+	acpi_pm_ops.destroy(acpi);
+	assert_null(f->h.acpi_tables);
+	fake_host_free(f);
+
+	f = fake_host_new();
+	assert_int_equal(fw_cfg_ops.count(&f->cfg), 0);
+	assert_int_equal(pflash_ops.count(&f->cfg), 0);
+	assert_int_equal(acpi_pm_ops.create(&f->h, NULL, 0, &acpi, &err), 0);
+	assert_null(f->h.acpi_tables);
+	assert_int_equal(f->log_lines, 0);
+	acpi_pm_ops.destroy(acpi);
+	fake_host_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +703,7 @@ int main(void)
 		cmocka_unit_test(store_saved_atomically_when_dirty),
 		cmocka_unit_test(store_needs_disk_with_esp),
 		cmocka_unit_test(inspect_counts_variables),
+		cmocka_unit_test(efi_platform_fw_cfg_lists_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

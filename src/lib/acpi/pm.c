@@ -312,6 +312,10 @@ static int write_tables(struct host *h, uint16_t pm_base,
 	ret = gm_write(h->gm, t.base, t.buf, t.len);
 	if (!ret)
 		h->acpi_rsdp = t.rsdp;
+	else
+		host_logf(h, CHARLIE_LOG_ERROR,
+			  "ACPI tables: no guest RAM at 0x%llx",
+			  (unsigned long long)t.base);
 	/* kept for the firmware's fw_cfg (fw/fw_cfg_dev.c), freed with the
 	 * device */
 	if (!ret && h->cfg->efi.enabled) {
@@ -320,10 +324,7 @@ static int write_tables(struct host *h, uint16_t pm_base,
 			*h->acpi_tables = t;
 			return 0;
 		}
-	} else
-		host_logf(h, CHARLIE_LOG_ERROR,
-			  "ACPI tables: no guest RAM at 0x%llx",
-			  (unsigned long long)t.base);
+	}
 	acpi_tables_free(&t);
 	return ret;
 }

@@ -17,6 +17,7 @@
 struct fw_cfg_dev {
 	struct host *host;
 	struct fw_cfg cfg;
+	struct ratelimit rl; /* refused DMA requests, said once a second */
 };
 
 static void dev_read(void *opaque, uint64_t off, uint8_t *data, unsigned size)
@@ -30,12 +31,11 @@ static void dev_write(void *opaque, uint64_t off, const uint8_t *data,
 		      unsigned size)
 {
 	struct fw_cfg_dev *d = opaque;
-	static struct ratelimit rl = RATELIMIT_INIT(1000000000ull);
 	uint64_t bad = d->cfg.dma_bad;
 
 	fw_cfg_io_write(&d->cfg, off, data, size);
 	if (d->cfg.dma_bad != bad)
-		host_log_ratelimited(d->host, &rl, CHARLIE_LOG_WARN,
+		host_log_ratelimited(d->host, &d->rl, CHARLIE_LOG_WARN,
 				     "fw_cfg: a DMA request outside guest "
 				     "RAM or a write was refused (%llu so "
 				     "far)",
@@ -71,6 +71,8 @@ static int fw_cfg_create(struct host *h, const void *param, unsigned int idx,
 	if (!d)
 		return -ENOMEM;
 	d->host = h;
+	d->rl.interval_ns = 1000000000ull;
+	pthread_mutex_init(&d->rl.lock, NULL);
 	fw_cfg_init(&d->cfg, h->gm);
 	ret = add_le(&d->cfg, FW_CFG_NB_CPUS, h->cfg->cpus, 2);
 	if (!ret)
@@ -122,6 +124,7 @@ static void fw_cfg_destroy(void *state)
 	struct fw_cfg_dev *d = state;
 
 	fw_cfg_free(&d->cfg);
+	pthread_mutex_destroy(&d->rl.lock);
 	free(d);
 }
 

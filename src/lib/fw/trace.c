@@ -94,6 +94,9 @@ void host_trace_access(struct host *h, bool mmio, uint64_t addr, bool is_write,
 
 	if (!t)
 		return;
+	/* watchdog only, firmware phase over: nothing to record */
+	if (!t->out && __atomic_load_n(&t->fw_done, __ATOMIC_RELAXED))
+		return;
 	for (unsigned int i = 0; i < size && i < 8; i++)
 		v |= (uint64_t)data[i] << (8 * i);
 	pthread_mutex_lock(&t->lock);
@@ -208,7 +211,7 @@ void host_trace_fw_done(struct host *h)
 	if (!t)
 		return;
 	pthread_mutex_lock(&t->lock);
-	t->fw_done = true;
+	__atomic_store_n(&t->fw_done, true, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&t->lock);
 }
 
