@@ -157,6 +157,14 @@ enum charlie_err {
 	CHARLIE_E_VSOCK_UDS_EXISTS,   /* a live socket or a non-socket file */
 	CHARLIE_E_VSOCK_UDS_TOO_LONG, /* "<uds>_<port>" does not fit sun_path */
 	CHARLIE_E_VSOCK_UDS,	      /* no such directory, cannot bind, ... */
+	/* UEFI firmware (--efi; issue 12) */
+	CHARLIE_E_EFI_FIRMWARE,	   /* missing, not OVMF CODE, unified image */
+	CHARLIE_E_EFI_VARS,	   /* wrong size, not a store, no template */
+	CHARLIE_E_EFI_VARS_LOCKED, /* in use by another VM */
+	CHARLIE_E_EFI_VARS_RDONLY, /* cannot be written */
+	CHARLIE_E_EFI_WITH_KERNEL, /* --efi excludes --kernel/--boot-image */
+	CHARLIE_E_EFI_NO_DISK,	   /* --efi with no disk to boot */
+	CHARLIE_E_TRACE,	   /* --trace-exits file cannot be opened */
 	CHARLIE_E__COUNT,
 };
 
@@ -268,6 +276,32 @@ struct charlie_config {
 	 * with the EFI stub, booted with no firmware (design.md 11).
 	 * `initrd` and `cmdline`, when given, override the embedded ones. */
 	const char *boot_image;
+	/* UEFI firmware boot (the seed's VZEFIBootLoader + VZEFIVariableStore,
+	 * issue 12): no kernel is loaded; the boot vCPU starts at the reset
+	 * vector of `firmware` (OVMF CODE, read-only at 4 GiB - size) with
+	 * the variable store `vars` as flash right below it.  A missing
+	 * store is created from the firmware's VARS template (OVMF_CODE_4M.fd
+	 * <-> OVMF_VARS_4M.fd, OVMF_CODE.fd <-> OVMF_VARS.fd).  The store is
+	 * locked against a second VM and worked on in memory; at any stop
+	 * (forced ones too) it is written to a temporary file in the same
+	 * directory, fsync'd and renamed over the store (then the directory
+	 * is fsync'd): on disk it is always the old or the new complete
+	 * image, and OVMF's own fault-tolerant write covers a stop in the
+	 * middle of a variable update.  vars NULL: a fresh store in memory,
+	 * discarded at stop. */
+	struct charlie_efi {
+		bool enabled;
+		const char *firmware; /* NULL: CHARLIE_EFI_DEFAULT_FIRMWARE */
+		const char *vars;
+	} efi;
+	/* Diagnostics: every port, MMIO and PCI-config access, one line each
+	 * ("[trace] pio w 0x0cf8 4 0x80000000"), to this file ("-": stderr);
+	 * NULL: off. */
+	const char *trace_exits;
+	/* Firmware stall watchdog (efi only): after this many seconds with
+	 * no console output and no new port or MMIO page touched, one
+	 * warning with RIP and the last access; 0: off. */
+	unsigned int fw_stall_seconds;
 	/* The virtio transport (--transport).  AUTO: virtio-pci when the PCI
 	 * platform is on, else virtio-mmio (the firmware-free default). */
 	enum charlie_transport transport;
@@ -276,6 +310,8 @@ struct charlie_config {
 	 * (--efi) and implied by transport PCI. */
 	bool platform_pci;
 };
+
+#define CHARLIE_EFI_DEFAULT_FIRMWARE "/usr/share/OVMF/OVMF_CODE_4M.fd"
 
 #define CHARLIE_MAX_CPUS   64
 #define CHARLIE_MIN_MEMORY (16ull << 20)
@@ -379,6 +415,37 @@ int charlie_image_inspect(const char *path, uint64_t memory,
 /* True when the file starts like a partitioned disk (0x55AA at 510 and
  * "EFI PART" at 512): for `check-kernel` to point at `inspect`. */
 bool charlie_file_is_disk_image(const char *path);
+
+/* ---- UEFI firmware files (charlie inspect) ---- */
+
+enum charlie_fw_kind {
+	CHARLIE_FW_UNKNOWN,
+	CHARLIE_FW_OVMF_CODE, /* a CODE image: firmware volumes + reset vector
+			       */
+	CHARLIE_FW_OVMF_UNIFIED, /* CODE and VARS in one file (refused) */
+	CHARLIE_FW_VARS,	 /* a variable store (OVMF_VARS*.fd) */
+};
+
+struct charlie_fw_report {
+	enum charlie_fw_kind kind;
+	uint64_t size;
+	uint64_t flash_size; /* CODE + its VARS: 2 or 4 MiB */
+	uint64_t vars_size;  /* the matching store's size */
+	char build[32];	     /* "4M (OVMF_CODE_4M)", "2M (OVMF_CODE)" */
+	unsigned int nr_fv;
+	char fv_guid[8][37]; /* file-system GUID of each firmware volume */
+	bool reset_vector;   /* a jump in the last 16 bytes */
+	/* variable store */
+	bool store_valid;    /* FV header + formatted, healthy store */
+	bool authenticated;  /* authenticated-variable format */
+	uint64_t store_size; /* the variable area */
+	unsigned int nr_vars, nr_deleted;
+	char why[256]; /* what is wrong, when kind is UNKNOWN or !valid */
+};
+
+/* Recognises an OVMF CODE image or a variable store; 0 when it is one,
+ * -EINVAL otherwise (rep->why says why), -errno when unreadable. */
+int charlie_fw_inspect(const char *path, struct charlie_fw_report *rep);
 
 /* ---- the VM ---- */
 

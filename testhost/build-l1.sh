@@ -94,12 +94,20 @@ done
 net_order=$order
 order="$kvm_order$net_order"
 
+# Debian's OVMF (issue 12: charlie run --efi), when installed: at the same
+# paths in L1, so --efi's default firmware is found there.
+ovmf=
+for f in /usr/share/OVMF/OVMF_CODE_4M.fd /usr/share/OVMF/OVMF_VARS_4M.fd; do
+	[ -f "$f" ] && ovmf="$ovmf $f"
+done
+
 # Cache key: everything that ends up in the archive, plus this script.
 key=$({
 	echo "$compress $kver $order"
 	cat "$0" "$here/init"
 	sha256sum "$busybox" | cut -d' ' -f1
 	for m in $order; do sha256sum "$(modpath "$m")" | cut -d' ' -f1; done
+	for f in $ovmf; do sha256sum "$f" | cut -d' ' -f1; done
 } | sha256sum | cut -c1-16)
 ext=cpio
 [ "$compress" = gzip ] && ext=cpio.gz
@@ -135,6 +143,10 @@ if [ ! -f "$img" ]; then
 		*" $m "*) echo "$dst" >>"$stage/etc/testhost/modules" ;;
 		*) echo "$dst" >>"$stage/etc/testhost/net-modules" ;;
 		esac
+	done
+	for f in $ovmf; do
+		mkdir -p "$stage/usr/share/OVMF"
+		cp "$f" "$stage/usr/share/OVMF/"
 	done
 	cp "$here/init" "$stage/init"
 	chmod 755 "$stage/init"

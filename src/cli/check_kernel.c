@@ -156,6 +156,19 @@ int cmd_check_kernel(int argc, char **argv)
 	ret = charlie_kernel_inspect(path, memory, cmdline, initrd, &rep);
 	cli_print_kernel_report(path, &rep);
 	if (ret) {
+		struct charlie_fw_report fw;
+
+		/* UEFI firmware files: say what they are for (issue 12) */
+		charlie_fw_inspect(path, &fw);
+		if (fw.kind == CHARLIE_FW_OVMF_CODE ||
+		    fw.kind == CHARLIE_FW_VARS)
+			cli_line("note", "this is %s: see `charlie inspect %s`",
+				 fw.kind == CHARLIE_FW_OVMF_CODE
+					 ? "OVMF firmware (charlie run --efi "
+					   "--efi-firmware)"
+					 : "a UEFI variable store (charlie run "
+					   "--efi --efi-vars)",
+				 path);
 		cli_line("verdict", "cannot boot: %s", rep.err.msg);
 		fflush(stdout);
 		cli_print_error(&rep.err);

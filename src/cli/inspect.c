@@ -99,6 +99,70 @@ int cli_inspect_image(const char *path, uint64_t memory, const char *cmdline)
 	return 0;
 }
 
+/* An OVMF CODE image or a variable store (issue 12); -1: neither. */
+static int inspect_firmware(const char *path)
+{
+	struct charlie_fw_report r;
+	int ret = charlie_fw_inspect(path, &r);
+
+	if (r.kind == CHARLIE_FW_UNKNOWN && !r.nr_fv)
+		return -1;
+	switch (r.kind) {
+	case CHARLIE_FW_OVMF_CODE:
+		cli_line("firmware", "%s: OVMF CODE image, %" PRIu64 " bytes",
+			 path, r.size);
+		cli_line("build",
+			 "%s: flash %" PRIu64 " KiB, needs a %" PRIu64
+			 "-byte variable store",
+			 r.build, r.flash_size >> 10, r.vars_size);
+		break;
+	case CHARLIE_FW_OVMF_UNIFIED:
+		cli_line("firmware",
+			 "%s: unified OVMF image (CODE and VARS in one file), "
+			 "%" PRIu64 " bytes",
+			 path, r.size);
+		break;
+	case CHARLIE_FW_VARS:
+		cli_line("var store", "%s: %" PRIu64 " bytes (%s)", path,
+			 r.size,
+			 r.size == 0x84000   ? "for OVMF_CODE_4M.fd"
+			 : r.size == 0x20000 ? "for OVMF_CODE.fd"
+					     : "unknown build");
+		cli_line("header", "%s%s",
+			 r.store_valid ? "valid variable store, " : "invalid: ",
+			 r.store_valid ? (r.authenticated ? "authenticated "
+							    "variables"
+							  : "plain variables")
+				       : r.why);
+		if (r.store_valid)
+			cli_line("variables",
+				 "%u live, %u deleted (store area %" PRIu64
+				 " bytes)",
+				 r.nr_vars, r.nr_deleted, r.store_size);
+		break;
+	default:
+		cli_line("firmware", "%s: firmware volumes, but %s", path,
+			 r.why);
+		break;
+	}
+	for (unsigned int i = 0; i < r.nr_fv; i++)
+		cli_line(i ? "" : "volumes", "FV %u file system %s", i,
+			 r.fv_guid[i]);
+	if (ret) {
+		cli_line("verdict", "not usable with --efi: %s",
+			 r.kind == CHARLIE_FW_OVMF_UNIFIED
+				 ? "unified images are refused; use "
+				   "OVMF_CODE*.fd with --efi-vars"
+				 : r.why);
+		return CHARLIE_EXIT_CONFIG;
+	}
+	cli_line("verdict", "%s",
+		 r.kind == CHARLIE_FW_OVMF_CODE
+			 ? "usable as --efi-firmware"
+			 : "usable as --efi-vars with the matching firmware");
+	return 0;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -140,6 +204,12 @@ int cmd_inspect(int argc, char **argv)
 	if (optind + 1 != argc) {
 		usage(stderr);
 		return CHARLIE_EXIT_CONFIG;
+	}
+	if (!charlie_file_is_disk_image(argv[optind])) {
+		int r = inspect_firmware(argv[optind]);
+
+		if (r >= 0)
+			return r;
 	}
 	return cli_inspect_image(argv[optind], memory, cmdline);
 }

@@ -353,6 +353,23 @@ static void usage(FILE *f)
 		"\"CONNECT <port>\\n\";\n"
 		"                     guest connections to host port P reach "
 		"PATH_P\n"
+		"  --efi              boot UEFI firmware (OVMF) from the first "
+		"--disk's EFI\n"
+		"                     system partition instead of a kernel\n"
+		"  --efi-firmware PATH  OVMF CODE image "
+		"(default " CHARLIE_EFI_DEFAULT_FIRMWARE ")\n"
+		"  --efi-vars PATH    the VM's UEFI variable store: created "
+		"from the\n"
+		"                     firmware's VARS template on first use, "
+		"locked while\n"
+		"                     the VM runs, replaced atomically at stop "
+		"(without it:\n"
+		"                     a fresh store in memory, discarded)\n"
+		"  --trace-exits[=FILE]  one line per port/MMIO access (stderr "
+		"or FILE)\n"
+		"  --fw-stall-timeout S  with --efi: warn after S seconds "
+		"without firmware\n"
+		"                     progress (default 60; 0: off)\n"
 
 		"example:\n"
 		"  charlie run --kernel bzImage --initrd bingo.cpio \\\n"
@@ -370,7 +387,16 @@ static int bad_usage(const char *fmt, const char *arg)
 }
 
 /* long-only options */
-enum { CLI_OPT_VSOCK = 1000, CLI_OPT_TRANSPORT, CLI_OPT_VIRTIO_CMDLINE };
+enum {
+	CLI_OPT_VSOCK = 1000,
+	CLI_OPT_EFI,
+	CLI_OPT_EFI_FIRMWARE,
+	CLI_OPT_EFI_VARS,
+	CLI_OPT_TRACE_EXITS,
+	CLI_OPT_FW_STALL,
+	CLI_OPT_TRANSPORT,
+	CLI_OPT_VIRTIO_CMDLINE,
+};
 
 int cmd_run(int argc, char **argv)
 {
@@ -386,6 +412,11 @@ int cmd_run(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"net", required_argument, NULL, 'n'},
 		{"vsock", required_argument, NULL, CLI_OPT_VSOCK},
+		{"efi", no_argument, NULL, CLI_OPT_EFI},
+		{"efi-firmware", required_argument, NULL, CLI_OPT_EFI_FIRMWARE},
+		{"efi-vars", required_argument, NULL, CLI_OPT_EFI_VARS},
+		{"trace-exits", optional_argument, NULL, CLI_OPT_TRACE_EXITS},
+		{"fw-stall-timeout", required_argument, NULL, CLI_OPT_FW_STALL},
 		{"transport", required_argument, NULL, CLI_OPT_TRANSPORT},
 		{"disk", required_argument, NULL, 'd'},
 		{"entropy", no_argument, NULL, 'E'},
@@ -408,7 +439,7 @@ int cmd_run(int argc, char **argv)
 	struct charlie_stop_info *info = NULL;
 	struct charlie_vm *vm = NULL;
 	struct charlie_timeline tl;
-	bool timeline = false;
+	bool timeline = false, fw_stall_set = false;
 	long stop_timeout = 6;
 	sigset_t sigs;
 	int sfd = -1, rc = CHARLIE_EXIT_HOST, o;
@@ -484,6 +515,29 @@ int cmd_run(int argc, char **argv)
 						 "cid=N[,uds=PATH]",
 						 optarg);
 			break;
+		case CLI_OPT_EFI:
+			cfg.efi.enabled = true;
+			break;
+		case CLI_OPT_EFI_FIRMWARE:
+			cfg.efi.firmware = optarg;
+			break;
+		case CLI_OPT_EFI_VARS:
+			cfg.efi.vars = optarg;
+			break;
+		case CLI_OPT_TRACE_EXITS:
+			cfg.trace_exits = optarg ? optarg : "-";
+			break;
+		case CLI_OPT_FW_STALL:
+			errno = 0;
+			v = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > 3600)
+				return bad_usage("--fw-stall-timeout: '%s' is "
+						 "not a number of seconds "
+						 "(0..3600)",
+						 optarg);
+			cfg.fw_stall_seconds = (unsigned int)v;
+			fw_stall_set = true;
+			break;
 		case 'd':
 			if (charlie_config_add_disk(&cfg, optarg, &err) < 0) {
 				cli_print_error(&err);
@@ -519,6 +573,17 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad_usage("unexpected argument '%s'", argv[optind]);
+	if ((cfg.efi.firmware || cfg.efi.vars) && !cfg.efi.enabled)
+		return bad_usage("%s", "--efi-firmware and --efi-vars need "
+				       "--efi");
+	/* --efi: the firmware boots the disk; the library checks the rest
+	 * (a kernel with --efi is its named error) */
+	if (cfg.efi.enabled && !fw_stall_set)
+		cfg.fw_stall_seconds = 60;
+	if (cfg.efi.enabled) {
+		cfg.platform_pci = true;
+		goto configured;
+	}
 	/* No kernel: boot the first disk's EFI system partition. */
 	if (!cfg.kernel && !cfg.boot_image && cfg.nr_disks)
 		cfg.boot_image = cfg.disks[0].path;
@@ -532,6 +597,7 @@ int cmd_run(int argc, char **argv)
 	 * brings its own command line. */
 	if (!cfg.cmdline && cfg.kernel)
 		cfg.cmdline = "console=ttyS0";
+configured:
 
 	/* Signals are taken through a signalfd; block them before any VM
 	 * thread exists so every thread inherits the mask. */
@@ -561,8 +627,12 @@ int cmd_run(int argc, char **argv)
 	}
 	fprintf(stderr, "[host] starting VM (cpu=%u, mem=%lluMiB, %s=%s%s%s)\n",
 		cfg.cpus, (unsigned long long)(cfg.memory >> 20),
-		cfg.kernel ? "kernel" : "image",
-		base_name(cfg.kernel ? cfg.kernel : cfg.boot_image),
+		cfg.kernel	  ? "kernel"
+		: cfg.efi.enabled ? "efi disk"
+				  : "image",
+		base_name(cfg.kernel	   ? cfg.kernel
+			  : cfg.boot_image ? cfg.boot_image
+					   : cfg.disks[0].path),
 		cfg.initrd ? ", initrd=" : "",
 		cfg.initrd ? base_name(cfg.initrd) : "");
 	/* said before the vCPUs start, so it precedes the guest console */

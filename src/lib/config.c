@@ -4,6 +4,7 @@
 #include "err.h"
 #include "boot/kernel.h"
 #include "config.h"
+#include "fw/fw.h"
 #include "net/backend.h"
 #include "vsock/vsock.h"
 
@@ -288,6 +289,8 @@ int charlie_config_validate(const struct charlie_config *cfg,
 	uint64_t initrd_size;
 	int ret;
 
+	if (cfg->efi.enabled)
+		return fw_config_validate(cfg, err);
 	ret = config_check_basic(cfg, &initrd_size, err);
 	if (ret)
 		return ret;

@@ -49,5 +49,8 @@ extern const struct device_ops vsock_dev_ops;
 extern const struct device_ops pci_i440fx_ops;
 /* acpi/pm.c: tables + PM registers; the last entry of the table */
 extern const struct device_ops acpi_pm_ops;
+/* fw/: the firmware platform (--efi): after the ACPI device */
+extern const struct device_ops fw_cfg_ops;
+extern const struct device_ops pflash_ops;
 
 #endif

@@ -80,6 +80,13 @@ static const char *const names[CHARLIE_E__COUNT] = {
 	[CHARLIE_E_VSOCK_UDS_EXISTS] = "vsock-uds-exists",
 	[CHARLIE_E_VSOCK_UDS_TOO_LONG] = "vsock-uds-too-long",
 	[CHARLIE_E_VSOCK_UDS] = "vsock-uds",
+	[CHARLIE_E_EFI_FIRMWARE] = "efi-firmware",
+	[CHARLIE_E_EFI_VARS] = "efi-vars",
+	[CHARLIE_E_EFI_VARS_LOCKED] = "efi-vars-locked",
+	[CHARLIE_E_EFI_VARS_RDONLY] = "efi-vars-read-only",
+	[CHARLIE_E_EFI_WITH_KERNEL] = "efi-with-kernel",
+	[CHARLIE_E_EFI_NO_DISK] = "efi-no-disk",
+	[CHARLIE_E_TRACE] = "trace-file",
 };
 
 const char *charlie_err_name(enum charlie_err code)

@@ -75,12 +75,22 @@ int host_mmio_add(struct host *h, uint64_t base, uint64_t len, const char *name,
 			    "MMIO", base, len, name);
 }
 
+unsigned int host_alloc_memslot(struct host *h)
+{
+	if (h->memslot_next < HOST_MEMSLOT_FIRST)
+		h->memslot_next = HOST_MEMSLOT_FIRST;
+	return h->memslot_next++;
+}
+
 void host_pio(struct host *h, uint16_t port, bool is_write, uint8_t *data,
 	      unsigned int size)
 {
 	uint8_t bit = (uint8_t)(1u << (port & 7));
+	bool hit = bus_access(&h->pio, port, is_write, data, size);
 
-	if (bus_access(&h->pio, port, is_write, data, size))
+	if (h->trace)
+		host_trace_access(h, false, port, is_write, data, size);
+	if (hit)
 		return;
 	/* Nothing decodes this port: reads float high, writes vanish, as on
 	 * a PC.  Said once per port (the guest's probes are expected). */
@@ -95,8 +105,11 @@ void host_mmio(struct host *h, uint64_t addr, bool is_write, uint8_t *data,
 	       unsigned int size)
 {
 	bool say = true, full = false;
+	bool hit = bus_access(&h->mmio, addr, is_write, data, size);
 
-	if (bus_access(&h->mmio, addr, is_write, data, size))
+	if (h->trace)
+		host_trace_access(h, true, addr, is_write, data, size);
+	if (hit)
 		return;
 	pthread_mutex_lock(&h->warn_lock);
 	/* nr_mmio_warned goes one past the table once it is full */

@@ -21,6 +21,8 @@ struct gm;
 struct host;
 struct pci;
 struct vsock_engine;
+struct fw_files;
+struct acpi_tables;
 
 enum host_event {
 	HOST_EV_BOOT_MARKER,	  /* the guest wrote the boot marker */
@@ -53,6 +55,11 @@ struct host_ops {
 	/* NIC `nic` got a new IPv4 address from DHCP (net/backend.h); called
 	 * on the loop thread.  May be NULL. */
 	void (*guest_ip)(struct host *h, unsigned int nic, const char *ip);
+	/* Maps `size` bytes at `hva` as guest memory at `gpa` in memory slot
+	 * `slot` (host_alloc_memslot); `readonly`: guest writes exit as MMIO
+	 * (KVM_MEM_READONLY).  size 0 removes the slot.  May be NULL. */
+	int (*memslot)(struct host *h, unsigned int slot, uint64_t gpa,
+		       uint64_t size, void *hva, bool readonly);
 };
 
 /* A device the guest should find through firmware tables (ACPI DSDT) or
@@ -113,7 +120,19 @@ struct host {
 	uint64_t mmio_warned[HOST_MMIO_WARNED];
 	unsigned int nr_mmio_warned;
 	pthread_mutex_t warn_lock;
+	/* UEFI firmware boot (issue 12): the firmware files (fw/fw.h), the
+	 * ACPI tables the ACPI device built (kept for fw_cfg), memory slots
+	 * beyond RAM */
+	struct fw_files *fw;
+	struct acpi_tables *acpi_tables;
+	unsigned int memslot_next;
+	/* --trace-exits and the firmware stall watchdog (fw/trace.c) */
+	struct host_trace *trace;
 };
+
+/* Memory slots 0..HOST_MEMSLOT_FIRST-1 are RAM's (vm_kvm.c). */
+#define HOST_MEMSLOT_FIRST 8
+unsigned int host_alloc_memslot(struct host *h);
 
 /* Set up the parts every host has (buses, warn lock); ops by the caller. */
 void host_init(struct host *h, const struct host_ops *ops,
@@ -171,5 +190,11 @@ void host_log_ratelimited(struct host *h, struct ratelimit *rl,
 	__attribute__((format(printf, 4, 5)));
 
 uint64_t host_now_ns(void);
+
+/* fw/trace.c: one line per access with --trace-exits; progress for the
+ * firmware stall watchdog (a new port or MMIO page, console output). */
+void host_trace_access(struct host *h, bool mmio, uint64_t addr, bool is_write,
+		       const uint8_t *data, unsigned int size);
+void host_trace_progress(struct host *h);
 
 #endif

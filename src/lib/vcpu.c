@@ -58,7 +58,9 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id,
 		return err_set(err, CHARLIE_E_KVM, "cpus",
 			       "setting CPUID of vCPU %u failed: %s", id,
 			       strerror(-ret));
-	if (id == 0) {
+	/* --efi: KVM's reset state (CS base 0xffff0000, RIP 0xfff0), the
+	 * firmware's reset vector; APs wait for SIPI either way */
+	if (id == 0 && !vm->cfg.efi.enabled) {
 		ret = x86_setup_boot_cpu(vm, v);
 		if (ret)
 			return err_set(err, CHARLIE_E_KVM, "kernel",

@@ -9,6 +9,7 @@
 #include "vm.h"
 #include "err.h"
 #include "config.h"
+#include "fw/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -186,6 +187,7 @@ static void finish(struct vm *vm)
 		       "(nobody was reading it)",
 		       (unsigned long long)dropped);
 	vm_mark(vm, &vm->tl.stopped);
+	vm_save_firmware(vm); /* before anyone hears the VM stopped */
 	pthread_mutex_lock(&vm->lock);
 	if (!vm->stop_set) { /* cannot happen: vCPUs end only on a stop */
 		vm->stop_set = true;
@@ -353,22 +355,32 @@ int charlie_vm_create(const struct charlie_config *cfg,
 	pthread_mutexattr_destroy(&ma);
 	pthread_cond_init(&vm->cond, NULL);
 	vm->cfg = *cfg;
+	/* --efi: OVMF needs the PC platform (i440FX, PIIX4 PM, virtio-pci) */
+	if (cfg->efi.enabled)
+		vm->cfg.platform_pci = true;
 	if (cb)
 		vm->cb = *cb;
 	vm->kernel_path = dup_or_null(cfg->kernel);
 	vm->initrd_path = dup_or_null(cfg->initrd);
 	vm->cmdline = dup_or_null(cfg->cmdline);
-	vm->boot_image_path = dup_or_null(config_boot_image(cfg));
+	/* --efi: the firmware boots the disk; nothing is taken from it */
+	vm->boot_image_path = dup_or_null(
+		cfg->efi.enabled ? cfg->boot_image : config_boot_image(cfg));
 	vm->cfg.boot_image = vm->boot_image_path;
 	vm->cfg.kernel = vm->kernel_path;
 	vm->cfg.initrd = vm->initrd_path;
 	vm->cfg.cmdline = vm->cmdline;
 	vm->is_pvm = charlie_host_is_pvm();
 	vm->state = CHARLIE_STATE_CREATED;
+	vm->fw.vars_fd = -1;
 	host_init(&vm->host, &vm_host_ops, &vm->cfg, &vm->gm, &vm->loop);
 
 	/* Checks first: nothing is opened for a bad configuration. */
-	ret = vm_check_kernel(vm, &img, err);
+	ret = cfg->efi.enabled ? vm_check_firmware(vm, cfg, err)
+			       : vm_check_kernel(vm, &img, err);
+	if (!ret && !cfg->efi.enabled && cfg->trace_exits)
+		ret = host_trace_init(&vm->host, cfg->trace_exits, 0, NULL,
+				      NULL, err);
 	if (ret)
 		goto fail;
 	if (vm->is_pvm)
@@ -387,13 +399,15 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		ret = setup_loop(vm, err);
 	if (!ret)
 		ret = create_devices(vm, err);
-	if (!ret)
+	if (!ret && !cfg->efi.enabled)
 		ret = vm_load_kernel(vm, &img, err);
 	kernel_image_free(&img);
 	if (ret)
 		goto fail;
 	vm->nr_vcpus = cfg->cpus;
-	if (x86_write_page_tables(vm) || x86_write_mptable(vm)) {
+	/* firmware boot: the firmware owns low memory and the tables */
+	if (!cfg->efi.enabled &&
+	    (x86_write_page_tables(vm) || x86_write_mptable(vm))) {
 		ret = err_set(err, CHARLIE_E_HOST, "memory",
 			      "memory: no room for boot tables");
 		goto fail;
@@ -408,6 +422,10 @@ int charlie_vm_create(const struct charlie_config *cfg,
 		vm->vcpus[i].fd = -1;
 	for (unsigned int i = 0; i < vm->nr_vcpus && !ret; i++)
 		ret = vcpu_create(vm, &vm->vcpus[i], i, err);
+	/* the last step: a new variable store file appears only for a VM
+	 * that could be created */
+	if (!ret && cfg->efi.enabled)
+		ret = fw_files_create_store(&vm->fw, err);
 	if (ret)
 		goto fail;
 	*out = (struct charlie_vm *)vm;
@@ -441,6 +459,9 @@ int charlie_vm_start(struct charlie_vm *cvm, struct charlie_error *err)
 			       "start: the VM is %s, not created",
 			       charlie_state_name(charlie_vm_state(cvm)));
 	atomic_store(&vm->vcpus_running, vm->nr_vcpus);
+	if (host_trace_start(&vm->host))
+		vm_log(vm, CHARLIE_LOG_WARN,
+		       "cannot start the firmware stall watchdog");
 	ret = pthread_create(&vm->loop_thread, NULL, loop_thread, vm);
 	if (ret) {
 		vm_request_end(vm, CHARLIE_STOP_HOST_ERROR,
@@ -567,6 +588,7 @@ void charlie_vm_destroy(struct charlie_vm *cvm)
 			d->entry->ops->destroy(d->state);
 	}
 	free(vm->devs);
+	vm_close_firmware(vm);
 	if (vm->con_in_src)
 		loop_del(&vm->loop, vm->con_in_src);
 	if (vm->wake_src)

@@ -14,6 +14,7 @@
 #include "host.h"
 #include "loop.h"
 #include "boot/kernel.h"
+#include "fw/fw.h"
 
 #include <linux/kvm.h>
 #include <pthread.h>
@@ -99,6 +100,8 @@ struct vm {
 
 	struct charlie_timeline tl;
 
+	/* --efi (issue 12): the firmware files, saved at stop (fw/fw.h) */
+	struct fw_files fw;
 	/* MSI routes (host_ops.msi_route): GSI HOST_MSI_GSI_BASE + i */
 	pthread_mutex_t msi_lock;
 	struct vm_msi {
@@ -131,6 +134,12 @@ int vm_check_kernel(struct vm *vm, struct kernel_image *img,
 		    struct charlie_error *err);
 int vm_load_kernel(struct vm *vm, const struct kernel_image *img,
 		   struct charlie_error *err);
+/* vm_firmware.c (--efi): checks and opens the firmware files instead of
+ * the kernel; saves the variable store at stop. */
+int vm_check_firmware(struct vm *vm, const struct charlie_config *user,
+		      struct charlie_error *err);
+void vm_save_firmware(struct vm *vm);
+void vm_close_firmware(struct vm *vm);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id,

@@ -5,6 +5,7 @@
  */
 #include "vm.h"
 #include "err.h"
+#include "fw/trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,6 +63,7 @@ static void h_console_out(struct host *h, const uint8_t *buf, size_t len)
 	bool warn = false;
 
 	vm_mark(vm, &vm->tl.first_console_byte);
+	host_trace_progress(h);
 	if (conout_write(&vm->conout, buf, len)) {
 		pthread_mutex_lock(&vm->lock);
 		warn = !vm->conout_warned;
@@ -80,6 +82,25 @@ static void h_console_out(struct host *h, const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+static int h_memslot(struct host *h, unsigned int slot, uint64_t gpa,
+		     uint64_t size, void *hva, bool readonly)
+{
+	struct vm *vm = host_vm(h);
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = readonly ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	if (readonly && size &&
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
+		return -ENOTSUP;
+	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno
+								    : 0;
+}
+
 static void h_request_end(struct host *h, enum charlie_stop_reason reason,
 			  const char *summary)
 {
@@ -94,6 +115,7 @@ static void h_event(struct host *h, enum host_event ev)
 		bool again;
 
 		vm_mark(vm, &vm->tl.boot_marker);
+		host_trace_fw_done(h);
 		vm_log(vm, CHARLIE_LOG_DEBUG, "guest wrote the boot marker");
 		/* A press the kernel took before any process listened on its
 		 * "Power Button" input device (Linux enables the button event
@@ -168,6 +190,7 @@ const struct host_ops vm_host_ops = {
 	.event = h_event,
 	.log = h_log,
 	.guest_ip = h_guest_ip,
+	.memslot = h_memslot,
 	.msi_route = h_msi_route,
 };
 

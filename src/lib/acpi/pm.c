@@ -244,6 +244,11 @@ static void pm_destroy(void *state)
 
 	if (pm->host->button.opaque == pm)
 		memset(&pm->host->button, 0, sizeof(pm->host->button));
+	if (pm->host->acpi_tables) {
+		acpi_tables_free(pm->host->acpi_tables);
+		free(pm->host->acpi_tables);
+		pm->host->acpi_tables = NULL;
+	}
 	pthread_mutex_destroy(&pm->lock);
 	pthread_mutex_destroy(&pm->sleep_rl.lock);
 	pthread_mutex_destroy(&pm->reset_rl.lock);
@@ -317,6 +322,15 @@ static int write_tables(struct host *h, struct charlie_error *err)
 		host_logf(h, CHARLIE_LOG_ERROR,
 			  "ACPI tables: no guest RAM at 0x%llx",
 			  (unsigned long long)t.base);
+	/* kept for the firmware's fw_cfg (fw/fw_cfg_dev.c), freed with the
+	 * device */
+	if (!ret && h->cfg->efi.enabled) {
+		h->acpi_tables = malloc(sizeof(t));
+		if (h->acpi_tables) {
+			*h->acpi_tables = t;
+			return 0;
+		}
+	}
 	acpi_tables_free(&t);
 	return ret;
 }

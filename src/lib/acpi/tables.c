@@ -348,6 +348,40 @@ static void build_madt(uint8_t *t, unsigned int cpus)
 	finish(t, len);
 }
 
+static void fix_ptr(struct acpi_tables *t, size_t off, uint8_t size)
+{
+	if (t->nr_ptr < ACPI_MAX_FIXUPS)
+		t->ptr[t->nr_ptr++] =
+			(struct acpi_ptr_fixup){(uint32_t)off, size};
+}
+
+static void fix_ck(struct acpi_tables *t, size_t start, size_t len,
+		   size_t result)
+{
+	if (t->nr_ck < ACPI_MAX_FIXUPS)
+		t->ck[t->nr_ck++] = (struct acpi_cksum_fixup){
+			(uint32_t)start, (uint32_t)len, (uint32_t)result};
+}
+
+/* The fixups of the layout acpi_build_tables writes. */
+static void record_fixups(struct acpi_tables *t, size_t o_rsdp, size_t o_xsdt,
+			  size_t xsdt_len, size_t o_fadt, size_t o_madt,
+			  size_t madt_len_, size_t o_dsdt, size_t dsdt_len)
+{
+	fix_ptr(t, o_fadt + 36, 4);  /* FIRMWARE_CTRL -> FACS */
+	fix_ptr(t, o_fadt + 40, 4);  /* DSDT */
+	fix_ptr(t, o_fadt + 140, 8); /* X_DSDT */
+	for (size_t o = HDR_LEN; o < xsdt_len; o += 8)
+		fix_ptr(t, o_xsdt + o, 8);
+	fix_ptr(t, o_rsdp + 24, 8); /* XsdtAddress */
+	fix_ck(t, o_dsdt, dsdt_len, o_dsdt + 9);
+	fix_ck(t, o_madt, madt_len_, o_madt + 9);
+	fix_ck(t, o_fadt, FADT_LEN, o_fadt + 9);
+	fix_ck(t, o_xsdt, xsdt_len, o_xsdt + 9);
+	fix_ck(t, o_rsdp, 20, o_rsdp + 8);
+	fix_ck(t, o_rsdp, RSDP_LEN, o_rsdp + 32);
+}
+
 static size_t align_up(size_t v, size_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -414,6 +448,8 @@ int acpi_build_tables(const struct acpi_build_in *in, struct acpi_tables *t)
 	put64(b + o_rsdp + 24, t->xsdt);
 	b[o_rsdp + 8] = (uint8_t)-acpi_sum(b + o_rsdp, 20);
 	b[o_rsdp + 32] = (uint8_t)-acpi_sum(b + o_rsdp, RSDP_LEN);
+	record_fixups(t, o_rsdp, o_xsdt, xsdt_len, o_fadt, o_madt,
+		      madt_len(in->cpus), o_dsdt, HDR_LEN + aml_len);
 	return 0;
 }
 

@@ -88,12 +88,30 @@ struct acpi_build_in {
 	uint64_t pci_mem64_base, pci_mem64_end;
 };
 
+/* A pointer field inside the buffer (its value is a guest-physical
+ * address inside the buffer) and a checksum to recompute after pointers
+ * move: what firmware's table loader needs (fw/loader.c). */
+#define ACPI_MAX_FIXUPS 32
+struct acpi_ptr_fixup {
+	uint32_t off; /* of the field, from the start of the buffer */
+	uint8_t size; /* 4 or 8 */
+};
+struct acpi_cksum_fixup {
+	uint32_t start, len, result; /* buffer offsets; result in range */
+};
+
 struct acpi_tables {
 	uint8_t *buf; /* malloc'd */
 	size_t len;
 	uint64_t base;
 	/* guest-physical addresses of each table */
 	uint64_t rsdp, xsdt, fadt, facs, madt, dsdt;
+	/* every pointer between tables, every checksum (in the order they
+	 * must be recomputed: the RSDP's 20-byte one before its full one) */
+	struct acpi_ptr_fixup ptr[ACPI_MAX_FIXUPS];
+	unsigned int nr_ptr;
+	struct acpi_cksum_fixup ck[ACPI_MAX_FIXUPS];
+	unsigned int nr_ck;
 };
 
 /* What this VM's tables describe (acpi/pm.c): CPUs, the devices that

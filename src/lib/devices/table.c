@@ -25,6 +25,9 @@ const struct device_entry device_table[] = {
 	{&vsock_dev_ops, NULL},
 	/* last: its DSDT describes every device created before it */
 	{&acpi_pm_ops, NULL},
+	/* issue 12, --efi only: fw_cfg hands the firmware the tables above */
+	{&fw_cfg_ops, NULL},
+	{&pflash_ops, NULL},
 };
 
 const unsigned int device_table_len =

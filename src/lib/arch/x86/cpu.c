@@ -188,6 +188,12 @@ int x86_setup_cpuid(struct vm *vm, struct vcpu *v)
 		case 0x1f:
 			e->edx = v->id; /* x2APIC ID */
 			break;
+		case 0x8000001f:
+			/* AMD SEV/SME: a guest that sees SEV here (OVMF's
+			 * reset vector) reads SEV MSRs before it has an
+			 * IDT; charlie runs no encrypted guests (as QEMU) */
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+			break;
 		default:
 			break;
 		}
