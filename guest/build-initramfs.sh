@@ -14,7 +14,7 @@ mkcpio=${3:?}
 root=$(cd "$(dirname "$0")/.." && pwd)
 # The modules /init loads (modules.dep order, deps pulled in below).
 WANT="virtio_mmio virtio_pci virtio_net virtio_blk virtio_console virtio-rng
- vmw_vsock_virtio_transport button evdev"
+ vmw_vsock_virtio_transport button evdev efivarfs"
 
 case $out in /*) ;; *) out=$PWD/$out ;; esac
 case $init in /*) ;; *) init=$PWD/$init ;; esac

@@ -8,7 +8,7 @@
 
 GUEST_DIR := guest
 GUEST_OUT := $(BUILD)/guest
-GUEST_PURE := log.c dhcp.c http.c inputev.c modules.c nlmsg.c
+GUEST_PURE := log.c dhcp.c http.c inputev.c modules.c nlmsg.c efivar.c
 GUEST_GLUE := nl.c server.c init.c
 GUEST_PURE_SRCS := $(addprefix $(GUEST_DIR)/,$(GUEST_PURE))
 GUEST_SRCS := $(GUEST_PURE_SRCS) $(addprefix $(GUEST_DIR)/,$(GUEST_GLUE))
@@ -21,7 +21,7 @@ GUEST_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-fno-stack-protector -Iinclude -I$(GUEST_DIR)
 GUEST_LDFLAGS := -static -Wl,--gc-sections -Wl,--build-id=none -s
 
-GUEST_UNIT := dhcp http inputev log modules nl
+GUEST_UNIT := dhcp efivar http inputev log modules nl
 GUEST_UNIT_BINS := $(GUEST_UNIT:%=$(BUILD)/tests/unit/test_guest_%)
 
 .PHONY: guest guest-min guest-unit guest-tools

@@ -7,6 +7,7 @@
  */
 #include "charlie.h"
 #include "dhcp.h"
+#include "efivar.h"
 #include "inputev.h"
 #include "log.h"
 #include "modules.h"
@@ -757,6 +758,7 @@ int main(void)
 			  strerror(errno));
 	if (g.pid1) {
 		load_modules();
+		efivar_boot_count();
 		g.button_deadline_ms = now_ms() + BUTTON_WAIT_MS;
 		button_poll(now_ms());
 	} else {
