@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -51,16 +53,25 @@ void efivar_boot_count(void)
 
 	if (access("/sys/firmware/efi", F_OK) < 0)
 		return; /* no UEFI firmware: nothing to say */
-	if (mount("efivarfs", EFIVARS, "efivarfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) < 0 &&
+	if (mount("efivarfs", EFIVARS, "efivarfs",
+		  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
 	    errno != EBUSY) {
-		log_warn("efivarfs not mounted", "firmware.type=uefi error=\"%s\"",
-			 strerror(errno));
+		log_warn("efivarfs not mounted",
+			 "firmware.type=uefi error=\"%s\"", strerror(errno));
 		return;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
+		int flags;
+
 		n = read(fd, buf, sizeof(buf));
+		/* efivarfs makes variables it does not know immutable (as
+		 * chattr +i): clear that before writing, as efivar does */
+		if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+		    (flags & FS_IMMUTABLE_FL)) {
+			flags &= ~FS_IMMUTABLE_FL;
+			(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+		}
 		close(fd);
 		prev = efivar_parse_count(buf, n > 0 ? (size_t)n : 0);
 		if (prev < 0) {
@@ -70,21 +81,25 @@ void efivar_boot_count(void)
 		}
 	} else if (errno != ENOENT) {
 		log_warn("efi variable unreadable",
-			 "efi.var=BingoBootCount error=\"%s\"", strerror(errno));
+			 "efi.var=BingoBootCount error=\"%s\"",
+			 strerror(errno));
 		return;
 	}
 	efivar_format_count(buf, (uint32_t)prev + 1);
 	/* efivarfs takes attributes + data in one write */
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, buf, EFIVAR_COUNT_FILE_LEN) != EFIVAR_COUNT_FILE_LEN) {
+	if (fd < 0 ||
+	    write(fd, buf, EFIVAR_COUNT_FILE_LEN) != EFIVAR_COUNT_FILE_LEN) {
 		log_warn("efi variable not written",
-			 "efi.var=BingoBootCount error=\"%s\"", strerror(errno));
+			 "efi.var=BingoBootCount error=\"%s\"",
+			 strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
 	close(fd);
-	log_info("efi variable", "firmware.type=uefi efi.var=BingoBootCount "
-				  "efi.boot_count=%u",
+	log_info("efi variable",
+		 "firmware.type=uefi efi.var=BingoBootCount "
+		 "efi.boot_count=%u",
 		 (unsigned int)prev + 1);
 }

@@ -13,7 +13,8 @@
 static void test_roundtrip(void **state)
 {
 	uint8_t b[EFIVAR_COUNT_FILE_LEN];
-	static const uint32_t counts[] = {0, 1, 2, 255, 256, 65536, 0xffffffffu};
+	static const uint32_t counts[] = {0,   1,     2,	  255,
+					  256, 65536, 0xffffffffu};
 
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		efivar_format_count(b, counts[i]);
