@@ -119,8 +119,10 @@ static void setup_console(void)
 {
 	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 
+	/* No console yet (console=hvc0 alone: the virtio console's driver
+	 * is a module): hold the lines until console_follow() finds one. */
+	log_set_fd(fd);
 	if (fd >= 0) {
-		log_set_fd(fd);
 		/* stdin/stdout/stderr for anything else that prints. */
 		if (fcntl(1, F_GETFD) < 0) {
 			int nul = open("/dev/null", O_RDWR);
@@ -132,6 +134,61 @@ static void setup_console(void)
 				close(nul);
 		}
 	}
+}
+
+/*
+ * The device behind /dev/console: the last word of
+ * /sys/class/tty/console/active (Linux lists the consoles in reverse, the
+ * first one in its list, /dev/console's, last).  "" when there is none.
+ */
+#define CONSOLE_NAME_MAX 128
+static void console_name(char name[CONSOLE_NAME_MAX])
+{
+	char buf[CONSOLE_NAME_MAX];
+	int fd = open("/sys/class/tty/console/active", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	char *w;
+
+	if (fd >= 0)
+		close(fd);
+	name[0] = '\0';
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	w = strrchr(buf, ' ');
+	w = w ? w + 1 : buf;
+	memmove(name, w, strlen(w) + 1);
+}
+
+/*
+ * After the modules are loaded: with console=ttyS0 console=hvc0 (bingo.img's
+ * command line), /dev/console was the UART at boot and is the virtio
+ * console once virtio_console registered hvc0 (the last console= word
+ * wins).  Follow it: on the UART every byte of the per-request log lines
+ * is a VM exit, on hvc0 a line is one request.  The move is said on the
+ * old console so that a reader of that one alone knows where the rest
+ * went.  Lines held while there was no console at all are written out.
+ */
+static void console_follow(const char *before)
+{
+	char now[CONSOLE_NAME_MAX];
+	int fd, old = log_get_fd();
+
+	console_name(now);
+	if (!now[0] || (old >= 0 && !strcmp(now, before)))
+		return;
+	fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (old >= 0)
+		log_info("console moves", "console.from=%s console.to=%s",
+			 before[0] ? before : "none", now);
+	log_set_fd(fd);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (old > 2)
+		close(old);
 }
 
 static void setup_fs(void)
@@ -756,7 +813,11 @@ int main(void)
 		log_error("cannot set up the event loop", "error=\"%s\"",
 			  strerror(errno));
 	if (g.pid1) {
+		char console[CONSOLE_NAME_MAX];
+
+		console_name(console);
 		load_modules();
+		console_follow(console);
 		g.button_deadline_ms = now_ms() + BUTTON_WAIT_MS;
 		button_poll(now_ms());
 	} else {
