@@ -15,6 +15,9 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -59,11 +62,12 @@
 enum tag {
 	TAG_SIGNAL = 1,
 	TAG_DHCP,
+	TAG_DHCP_RAW,
 	TAG_BUTTON, /* + index */
 };
 
 static struct {
-	int epfd, sigfd, dhcp_fd, nl_fd;
+	int epfd, sigfd, dhcp_fd, dhcp_raw_fd, nl_fd;
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	uint8_t mac[6];
@@ -364,6 +368,49 @@ static int open_dhcp_socket(void)
 	return fd;
 }
 
+/*
+ * The same replies seen below IP: an AF_PACKET socket on our interface
+ * with a filter for UDP to port 68 (not fragments).  A server that
+ * unicasts its OFFER/ACK to the offered address before we have it (passt
+ * does) is heard only here; see dhcp_ip_unwrap().  Broadcast replies come
+ * on both sockets: the state machine ignores the second copy.
+ */
+static int open_dhcp_raw_socket(void)
+{
+	static struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9), /* protocol */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 6),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6), /* flags, offset */
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 4, 0),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), /* header length */
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),	/* UDP dport */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, DHCP_CLIENT_PORT, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]),
+				  .filter = code};
+	struct sockaddr_ll sa = {.sll_family = AF_PACKET,
+				 .sll_protocol = htons(ETH_P_IP),
+				 .sll_ifindex = g.ifindex};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_DHCP_RAW};
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			htons(ETH_P_IP));
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    epoll_ctl(g.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static int setup_net(void)
 {
 	struct ifreq ifr;
@@ -415,6 +462,12 @@ static int setup_net(void)
 			  strerror(-g.dhcp_fd));
 		return g.dhcp_fd;
 	}
+	g.dhcp_raw_fd = open_dhcp_raw_socket();
+	if (g.dhcp_raw_fd < 0)
+		log_warn("cannot open the raw DHCP socket; only broadcast "
+			 "replies will be heard",
+			 "network.iface=%s error=\"%s\"", g.ifname,
+			 strerror(-g.dhcp_raw_fd));
 	return 0;
 }
 
@@ -520,6 +573,32 @@ static void dhcp_readable(void)
 		if (n < 0)
 			return;
 		dhcp_do(dhcp_input(&g.dhcp, now_ms(), pkt, (size_t)n));
+	}
+}
+
+/* Only while we have no address: after that, replies come to it over
+ * UDP, and every copy here would be a duplicate. */
+static void dhcp_raw_readable(void)
+{
+	uint8_t pkt[DHCP_MAX_LEN + 64];
+	bool want = g.dhcp.state == DHCP_SELECTING ||
+		    g.dhcp.state == DHCP_REQUESTING;
+
+	for (int i = 0; i < 16; i++) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(g.dhcp_raw_fd, pkt, sizeof(pkt), 0,
+				     (struct sockaddr *)&from, &fl);
+		size_t off, len;
+
+		if (n < 0)
+			return;
+		if (!want || from.sll_pkttype == PACKET_OUTGOING ||
+		    dhcp_ip_unwrap(pkt, (size_t)n, &off, &len) < 0)
+			continue;
+		dhcp_do(dhcp_input(&g.dhcp, now_ms(), pkt + off, len));
+		want = g.dhcp.state == DHCP_SELECTING ||
+		       g.dhcp.state == DHCP_REQUESTING;
 	}
 }
 
@@ -791,7 +870,7 @@ static void host_test_config(void)
 int main(void)
 {
 	g.boot_ms = now_ms();
-	g.dhcp_fd = g.nl_fd = -1;
+	g.dhcp_fd = g.dhcp_raw_fd = g.nl_fd = -1;
 	g.pid1 = getpid() == 1;
 	g.port = HTTP_PORT;
 	if (g.pid1) {
@@ -860,6 +939,8 @@ int main(void)
 				signal_readable();
 			else if (tag == TAG_DHCP)
 				dhcp_readable();
+			else if (tag == TAG_DHCP_RAW)
+				dhcp_raw_readable();
 			else if (tag >= TAG_BUTTON &&
 				 tag < TAG_BUTTON + BUTTON_MAX)
 				button_readable((int)(tag - TAG_BUTTON));
