@@ -399,8 +399,7 @@ static int open_dhcp_raw_socket(void)
 
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-		       sizeof(prog)) < 0 ||
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    epoll_ctl(g.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int err = -errno;
