@@ -1,5 +1,5 @@
 #!/bin/sh
-# timeout: 1500
+# timeout: 2400
 # bingo (make guest: the cloud bzImage + initramfs) under charlie in the
 # test host, on each network backend, in ONE test-host boot:
 #   nat:    --net nat,restrict,forward=0.0.0.0:8080:8080.  The forward binds
@@ -13,6 +13,9 @@
 #           off -> exit 0.
 #   socket: --net socket=PATH against Debian's passt started inside L1
 #           (passt's own DHCP; its forward -t 8081:8080), GET from L1.
+#           passt sandboxes itself as on any host (no flags): L1 runs on a
+#           tmpfs (testhost/init switch_roots), and bingo hears passt's
+#           unicast DHCP replies (guest/init.c, the AF_PACKET socket).
 #   tap:    --net tap=tap0, a TAP made by busybox tunctl in L1 (tun.ko),
 #           192.168.77.1/24 on L1's side and busybox udhcpd serving it;
 #           GET from L1 (busybox nc).
@@ -218,7 +221,7 @@ if [ $ready = 1 ]; then
 	s4=$(raw 'GARBAGE\r\n\r\n')
 	s5=$(raw 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
 	if [ -x "$GB/loadgen" ]; then
-		load=$("$GB/loadgen" -p "$p_http" -c "$LOAD_C" -n "$LOAD_N" -t 3000 2>&1)
+		load=$("$GB/loadgen" -p "$p_http" -c "$LOAD_C" -n "$LOAD_N" -t 1800 2>&1)
 		load_rc=$?
 	else
 		load="$GB/loadgen not built (make guest)" load_rc=1
