@@ -160,7 +160,9 @@ rps() { sed -n "s/^RESULT $1 requests=.* ok=\([0-9]*\) .*seconds=\([0-9.]*\) .*/
 errs() { sed -n "s/^RESULT $1 requests=.* errors=\([0-9]*\) .*/\1/p" "$tmp/res" | awk '{ s += $1 } END { print s + 0 }'; }
 p99() { sed -n "s/^RESULT $1 .*p99_ms=\([0-9.]*\).*/\1/p" "$tmp/res" | med; }
 # MB/s of the transfers whose bytes and hash matched; bad ones counted
-mbs() { sed -n "s/^THRU $1 SOURCE tcp .* match .*MB\/s=\([0-9.]*\).*/\1/p" "$tmp/res" | med; }
+# (from got= and ms=: vsock-client rounds its MB/s to one decimal)
+mbs() { sed -n "s/^THRU $1 SOURCE tcp .* got=\([0-9]*\) match ms=\([0-9]*\) .*/\1 \2/p" "$tmp/res" |
+	awk '$2 > 0 { printf "%.3f\n", $1 / 1e3 / $2 }' | med; }
 bad() { grep "^THRU $1 " "$tmp/res" | grep -vc ' match ' ; }
 echo "HTTP through the forward in the test host (bingo, $n requests over $c connections, loadgen in L1; medians of $rounds runs):"
 awk -v cr="$(rps charlie)" -v qr="$(rps qemu)" -v cp="$(p99 charlie)" -v qp="$(p99 qemu)" \
@@ -172,6 +174,6 @@ awk -v cr="$(rps charlie)" -v qr="$(rps qemu)" -v cp="$(p99 charlie)" -v qp="$(p
 echo "  (bingo's log on hvc0 for both VMMs: one virtio-console request per line)"
 echo "TCP guest -> host through the forward ($thru bytes, L2 sender, vsock-client source-tcp in L1; medians of $rounds runs):"
 awk -v c="$(mbs charlie)" -v q="$(mbs qemu)" -v cb="$(bad charlie)" -v qb="$(bad qemu)" 'BEGIN {
-	printf "  MB/s        charlie %8.2f   qemu %8.2f   ratio %.2fx\n", c, q, q ? c / q : 0
+	printf "  MB/s        charlie %8.3f   qemu %8.3f   ratio %.2fx\n", c, q, q ? c / q : 0
 	printf "  failed      charlie %8d   qemu %8d   (transfers short or corrupt)\n", cb, qb
 }'
