@@ -23,8 +23,9 @@ bench-boot: $(CHARLIE) guest
 .PHONY: bench-button
 bench-button: $(CHARLIE) guest
 	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/button.sh
-# HTTP requests/s through the forward against bingo, charlie's nat vs
-# QEMU's user networking (both libslirp), in the test host.
+# HTTP requests/s through the forward against bingo, and TCP guest -> host
+# MB/s, charlie's nat vs QEMU's user networking (both libslirp), in the
+# test host.
 .PHONY: bench-net
-bench-net: $(CHARLIE) guest
+bench-net: $(CHARLIE) guest payloads
 	@CHARLIE=$(abspath $(CHARLIE)) CHARLIE_BUILD=$(BUILD) bench/net.sh

@@ -527,3 +527,53 @@ int dhcp_timeout(struct dhcp_client *c, int64_t now_ms)
 	}
 	return 0;
 }
+
+/* RFC 1071 ones' complement sum, folded. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+int dhcp_ip_unwrap(const uint8_t *ip, size_t len, size_t *off, size_t *plen)
+{
+	size_t ihl, tot, ulen;
+	const uint8_t *udp;
+	uint32_t sum;
+
+	if (len < 20 || ip[0] >> 4 != 4)
+		return -1;
+	ihl = (size_t)(ip[0] & 15) * 4;
+	tot = (size_t)ip[2] << 8 | ip[3];
+	if (ihl < 20 || tot < ihl + 8 || tot > len)
+		return -1;
+	/* MF set or a fragment offset: not reassembled here */
+	if (((ip[6] << 8 | ip[7]) & 0x3fff) || ip[9] != 17)
+		return -1;
+	if (csum_fold(csum_add(0, ip, ihl)) != 0xffff)
+		return -1;
+	udp = ip + ihl;
+	ulen = (size_t)udp[4] << 8 | udp[5];
+	if (((size_t)udp[2] << 8 | udp[3]) != DHCP_CLIENT_PORT || ulen < 8 ||
+	    ulen > tot - ihl)
+		return -1;
+	if (udp[6] | udp[7]) {
+		/* pseudo-header: source, destination, protocol, UDP length */
+		sum = csum_add(0, ip + 12, 8) + 17 + (uint32_t)ulen;
+		if (csum_fold(csum_add(sum, udp, ulen)) != 0xffff)
+			return -1;
+	}
+	*off = ihl + 8;
+	*plen = ulen - 8;
+	return 0;
+}

@@ -164,6 +164,19 @@ int dhcp_timeout(struct dhcp_client *c, int64_t now_ms);
 int dhcp_input(struct dhcp_client *c, int64_t now_ms, const uint8_t *pkt,
 	       size_t len);
 
+/*
+ * A DHCP reply as an IPv4 datagram (what an AF_PACKET SOCK_DGRAM socket
+ * reads: from the IP header on).  Servers that answer a client without an
+ * address by unicast to the offered address (passt does, whatever the
+ * broadcast flag says) are only heard this way: the kernel's IP layer
+ * drops a datagram for an address the interface does not have yet.
+ * Checks: IPv4, header length and total length inside len, not a
+ * fragment, UDP to port 68, UDP length inside the IP payload, IP header
+ * checksum, UDP checksum when not 0.  Returns 0 and sets *off and *plen to the
+ * DHCP message, or -1.
+ */
+int dhcp_ip_unwrap(const uint8_t *ip, size_t len, size_t *off, size_t *plen);
+
 /* Prefix length of a netmask (network order); -1 if not contiguous. */
 int dhcp_prefix_len(uint32_t be_mask);
 const char *dhcp_state_name(enum dhcp_state s);

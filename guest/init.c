@@ -16,6 +16,9 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -60,11 +63,12 @@
 enum tag {
 	TAG_SIGNAL = 1,
 	TAG_DHCP,
+	TAG_DHCP_RAW,
 	TAG_BUTTON, /* + index */
 };
 
 static struct {
-	int epfd, sigfd, dhcp_fd, nl_fd;
+	int epfd, sigfd, dhcp_fd, dhcp_raw_fd, nl_fd;
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	uint8_t mac[6];
@@ -120,8 +124,10 @@ static void setup_console(void)
 {
 	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 
+	/* No console yet (console=hvc0 alone: the virtio console's driver
+	 * is a module): hold the lines until console_follow() finds one. */
+	log_set_fd(fd);
 	if (fd >= 0) {
-		log_set_fd(fd);
 		/* stdin/stdout/stderr for anything else that prints. */
 		if (fcntl(1, F_GETFD) < 0) {
 			int nul = open("/dev/null", O_RDWR);
@@ -133,6 +139,61 @@ static void setup_console(void)
 				close(nul);
 		}
 	}
+}
+
+/*
+ * The device behind /dev/console: the last word of
+ * /sys/class/tty/console/active (Linux lists the consoles in reverse, the
+ * first one in its list, /dev/console's, last).  "" when there is none.
+ */
+#define CONSOLE_NAME_MAX 128
+static void console_name(char name[CONSOLE_NAME_MAX])
+{
+	char buf[CONSOLE_NAME_MAX];
+	int fd = open("/sys/class/tty/console/active", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	char *w;
+
+	if (fd >= 0)
+		close(fd);
+	name[0] = '\0';
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	w = strrchr(buf, ' ');
+	w = w ? w + 1 : buf;
+	memmove(name, w, strlen(w) + 1);
+}
+
+/*
+ * After the modules are loaded: with console=ttyS0 console=hvc0 (bingo.img's
+ * command line), /dev/console was the UART at boot and is the virtio
+ * console once virtio_console registered hvc0 (the last console= word
+ * wins).  Follow it: on the UART every byte of the per-request log lines
+ * is a VM exit, on hvc0 a line is one request.  The move is said on the
+ * old console so that a reader of that one alone knows where the rest
+ * went.  Lines held while there was no console at all are written out.
+ */
+static void console_follow(const char *before)
+{
+	char now[CONSOLE_NAME_MAX];
+	int fd, old = log_get_fd();
+
+	console_name(now);
+	if (!now[0] || (old >= 0 && !strcmp(now, before)))
+		return;
+	fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (old >= 0)
+		log_info("console moves", "console.from=%s console.to=%s",
+			 before[0] ? before : "none", now);
+	log_set_fd(fd);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (old > 2)
+		close(old);
 }
 
 static void setup_fs(void)
@@ -308,6 +369,48 @@ static int open_dhcp_socket(void)
 	return fd;
 }
 
+/*
+ * The same replies seen below IP: an AF_PACKET socket on our interface
+ * with a filter for UDP to port 68 (not fragments).  A server that
+ * unicasts its OFFER/ACK to the offered address before we have it (passt
+ * does) is heard only here; see dhcp_ip_unwrap().  Broadcast replies come
+ * on both sockets: the state machine ignores the second copy.
+ */
+static int open_dhcp_raw_socket(void)
+{
+	static struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9), /* protocol */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 6),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6), /* flags, offset */
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 4, 0),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0), /* header length */
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),	/* UDP dport */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, DHCP_CLIENT_PORT, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]),
+				  .filter = code};
+	struct sockaddr_ll sa = {.sll_family = AF_PACKET,
+				 .sll_protocol = htons(ETH_P_IP),
+				 .sll_ifindex = g.ifindex};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_DHCP_RAW};
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			htons(ETH_P_IP));
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    epoll_ctl(g.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static int setup_net(void)
 {
 	struct ifreq ifr;
@@ -359,6 +462,12 @@ static int setup_net(void)
 			  strerror(-g.dhcp_fd));
 		return g.dhcp_fd;
 	}
+	g.dhcp_raw_fd = open_dhcp_raw_socket();
+	if (g.dhcp_raw_fd < 0)
+		log_warn("cannot open the raw DHCP socket; only broadcast "
+			 "replies will be heard",
+			 "network.iface=%s error=\"%s\"", g.ifname,
+			 strerror(-g.dhcp_raw_fd));
 	return 0;
 }
 
@@ -464,6 +573,32 @@ static void dhcp_readable(void)
 		if (n < 0)
 			return;
 		dhcp_do(dhcp_input(&g.dhcp, now_ms(), pkt, (size_t)n));
+	}
+}
+
+/* Only while we have no address: after that, replies come to it over
+ * UDP, and every copy here would be a duplicate. */
+static void dhcp_raw_readable(void)
+{
+	uint8_t pkt[DHCP_MAX_LEN + 64];
+	bool want = g.dhcp.state == DHCP_SELECTING ||
+		    g.dhcp.state == DHCP_REQUESTING;
+
+	for (int i = 0; i < 16; i++) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(g.dhcp_raw_fd, pkt, sizeof(pkt), 0,
+				     (struct sockaddr *)&from, &fl);
+		size_t off, len;
+
+		if (n < 0)
+			return;
+		if (!want || from.sll_pkttype == PACKET_OUTGOING ||
+		    dhcp_ip_unwrap(pkt, (size_t)n, &off, &len) < 0)
+			continue;
+		dhcp_do(dhcp_input(&g.dhcp, now_ms(), pkt + off, len));
+		want = g.dhcp.state == DHCP_SELECTING ||
+		       g.dhcp.state == DHCP_REQUESTING;
 	}
 }
 
@@ -735,7 +870,7 @@ static void host_test_config(void)
 int main(void)
 {
 	g.boot_ms = now_ms();
-	g.dhcp_fd = g.nl_fd = -1;
+	g.dhcp_fd = g.dhcp_raw_fd = g.nl_fd = -1;
 	g.pid1 = getpid() == 1;
 	g.port = HTTP_PORT;
 	if (g.pid1) {
@@ -757,7 +892,11 @@ int main(void)
 		log_error("cannot set up the event loop", "error=\"%s\"",
 			  strerror(errno));
 	if (g.pid1) {
+		char console[CONSOLE_NAME_MAX];
+
+		console_name(console);
 		load_modules();
+		console_follow(console);
 		efivar_boot_count();
 		g.button_deadline_ms = now_ms() + BUTTON_WAIT_MS;
 		button_poll(now_ms());
@@ -801,6 +940,8 @@ int main(void)
 				signal_readable();
 			else if (tag == TAG_DHCP)
 				dhcp_readable();
+			else if (tag == TAG_DHCP_RAW)
+				dhcp_raw_readable();
 			else if (tag >= TAG_BUTTON &&
 				 tag < TAG_BUTTON + BUTTON_MAX)
 				button_readable((int)(tag - TAG_BUTTON));

@@ -127,10 +127,38 @@ size_t log_format(char *buf, size_t size, const struct timespec *ts,
 }
 
 static int log_fd = 2;
+/* Lines logged while there is no console (log_set_fd(-1)), written out
+ * when one is set. */
+static char held[LOG_HOLD_MAX];
+static size_t nheld;
+static unsigned int held_dropped;
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+}
 
 void log_set_fd(int fd)
 {
 	log_fd = fd;
+	if (fd < 0)
+		return;
+	write_all(fd, held, nheld);
+	nheld = 0;
+	if (held_dropped) {
+		unsigned int n = held_dropped;
+
+		held_dropped = 0;
+		log_warn("log lines dropped before there was a console",
+			 "log.dropped=%u", n);
+	}
 }
 
 int log_get_fd(void)
@@ -142,18 +170,20 @@ void log_msg(enum log_level level, const char *msg, const char *kv, ...)
 {
 	char line[LOG_LINE_MAX];
 	struct timespec ts;
-	size_t len, off = 0;
+	size_t len;
 	va_list ap;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	va_start(ap, kv);
 	len = log_format(line, sizeof(line), &ts, level, msg, kv, ap);
 	va_end(ap);
-	while (off < len) {
-		ssize_t w = write(log_fd, line + off, len - off);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
+	if (log_fd >= 0) {
+		write_all(log_fd, line, len);
+	} else if (len <= sizeof(held) - nheld) {
+		memcpy(held + nheld, line, len);
+		nheld += len;
+	} else {
+		held_dropped++;
 	}
 }
 

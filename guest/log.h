@@ -46,7 +46,13 @@ const char *log_ip4(char *buf, uint32_t be_addr);
 struct sockaddr;
 const char *log_peer(char *buf, const struct sockaddr *sa, unsigned int len);
 
-/* Where log() writes: a file descriptor (default 2). */
+/*
+ * Where log() writes: a file descriptor (default 2).  -1: no console yet
+ * (PID 1 before the console's driver is loaded): lines are held, up to
+ * LOG_HOLD_MAX bytes (later ones are counted and dropped), and written to
+ * the next descriptor set, in order.
+ */
+#define LOG_HOLD_MAX 8192
 void log_set_fd(int fd);
 int log_get_fd(void);
 

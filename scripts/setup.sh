@@ -6,7 +6,8 @@ PKGS="gcc clang make libcmocka-dev libseccomp-dev libslirp-dev musl-tools
  qemu-system-x86 busybox-static cpio kmod zstd xz-utils gzip file binutils
  curl strace acpica-tools iproute2 socat time tmux clang-format
  linux-source flex bison bc libelf-dev
- passt libclang-rt-14-dev systemd-boot-efi mtools dosfstools fdisk ovmf"
+ passt libclang-rt-14-dev systemd-boot-efi mtools dosfstools fdisk ovmf
+ libglib2.0-dev libpixman-1-dev libfdt-dev meson ninja-build pkg-config patch"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -112,6 +112,105 @@ static const uint8_t *find_opt(const uint8_t *p, size_t len, uint8_t code,
 	return NULL;
 }
 
+/* Ones' complement checksum of n bytes (test's own, big-endian words). */
+static uint16_t t_csum(const uint8_t *p, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i < n; i++)
+		sum += i & 1 ? p[i] : (uint32_t)p[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* IPv4 + UDP 67 -> 68 around a payload, checksums right. */
+static size_t t_wrap(uint8_t *b, const uint8_t *pl, size_t n, bool udpsum)
+{
+	size_t tot = 28 + n;
+	uint16_t c;
+	uint8_t ph[12];
+
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	b[2] = (uint8_t)(tot >> 8);
+	b[3] = (uint8_t)tot;
+	b[6] = 0x40; /* DF */
+	b[8] = 64;
+	b[9] = 17;
+	memcpy(b + 12, (uint8_t[]){10, 0, 2, 2, 10, 0, 2, 15}, 8);
+	c = t_csum(b, 20, 0);
+	b[10] = (uint8_t)(c >> 8);
+	b[11] = (uint8_t)c;
+	b[21] = 67;
+	b[23] = 68;
+	b[24] = (uint8_t)((n + 8) >> 8);
+	b[25] = (uint8_t)(n + 8);
+	memcpy(b + 28, pl, n);
+	if (udpsum) {
+		memcpy(ph, b + 12, 8);
+		ph[8] = 0;
+		ph[9] = 17;
+		ph[10] = b[24];
+		ph[11] = b[25];
+		c = t_csum(b + 20, n + 8, t_csum(ph, 12, 0) ^ 0xffff);
+		b[26] = (uint8_t)(c >> 8);
+		b[27] = (uint8_t)c;
+	}
+	return tot;
+}
+
+static void test_ip_unwrap(void **state)
+{
+	static uint8_t pl[301], b[400];
+	size_t len, off = 0, n = 0;
+
+	for (size_t i = 0; i < sizeof(pl); i++)
+		pl[i] = (uint8_t)(i * 7);
+	/* odd length, with and without a UDP checksum */
+	for (int sum = 0; sum < 2; sum++) {
+		len = t_wrap(b, pl, sizeof(pl), sum);
+		assert_int_equal(dhcp_ip_unwrap(b, len, &off, &n), 0);
+		assert_int_equal(off, 28);
+		assert_int_equal(n, sizeof(pl));
+		assert_memory_equal(b + off, pl, n);
+		/* trailing bytes (Ethernet padding) beyond the IP length */
+		assert_int_equal(dhcp_ip_unwrap(b, len + 10, &off, &n), 0);
+		assert_int_equal(n, sizeof(pl));
+	}
+	len = t_wrap(b, pl, sizeof(pl), true);
+	/* cut short anywhere */
+	for (size_t cut = 0; cut < len; cut += 13)
+		assert_int_equal(dhcp_ip_unwrap(b, cut, &off, &n), -1);
+	/* every single-bit flip in the headers is refused (checksums) */
+	for (size_t i = 0; i < 28 * 8; i++) {
+		b[i / 8] ^= (uint8_t)(1u << i % 8);
+		if (dhcp_ip_unwrap(b, len, &off, &n) == 0)
+			fail_msg("bit %zu flipped and accepted", i);
+		b[i / 8] ^= (uint8_t)(1u << i % 8);
+	}
+	/* a flipped payload bit: the UDP checksum */
+	b[100] ^= 4;
+	assert_int_equal(dhcp_ip_unwrap(b, len, &off, &n), -1);
+	b[100] ^= 4;
+	/* a fragment (MF), another port, another protocol: re-checksummed */
+	len = t_wrap(b, pl, sizeof(pl), false);
+	b[6] = 0x20;
+	b[10] = b[11] = 0;
+	{
+		uint16_t c = t_csum(b, 20, 0);
+
+		b[10] = (uint8_t)(c >> 8);
+		b[11] = (uint8_t)c;
+	}
+	assert_int_equal(dhcp_ip_unwrap(b, len, &off, &n), -1);
+	len = t_wrap(b, pl, sizeof(pl), false);
+	b[23] = 67;
+	assert_int_equal(dhcp_ip_unwrap(b, len, &off, &n), -1);
+	/* UDP length past the IP payload */
+	len = t_wrap(b, pl, sizeof(pl), false);
+	b[24] = 0xff;
+	assert_int_equal(dhcp_ip_unwrap(b, len, &off, &n), -1);
+}
+
 static void test_build_discover(void **state)
 {
 	struct dhcp_req r = {.type = DHCPDISCOVER,
@@ -625,6 +724,7 @@ static void test_client_t1_t2_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ip_unwrap),
 		cmocka_unit_test(test_build_discover),
 		cmocka_unit_test(test_build_request),
 		cmocka_unit_test(test_parse_offer),

@@ -12,6 +12,7 @@
 #include <linux/vm_sockets.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <unistd.h>
 
 /* 2026-11-21T08:39:05.123Z */
 static const struct timespec when = {.tv_sec = 1795250345,
@@ -154,13 +155,64 @@ static void test_peer(void **state)
 	assert_string_equal(log_peer(buf, &un, sizeof(un)), "?");
 }
 
+/* Read what a pipe holds (the test wrote less than its capacity). */
+static size_t drain(int fd, char *buf, size_t size)
+{
+	ssize_t n = read(fd, buf, size - 1);
+
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+/* No console yet (-1): lines are held, in order, and written to the next
+ * descriptor; past LOG_HOLD_MAX they are counted and said once. */
+static void test_hold(void **state)
+{
+	static char buf[2 * LOG_HOLD_MAX];
+	int p[2];
+	size_t n, lines = 0;
+
+	assert_int_equal(pipe(p), 0);
+	log_set_fd(-1);
+	log_info("first", "k=%d", 1);
+	log_info("second", "k=%d", 2);
+	log_set_fd(p[1]);
+	n = drain(p[0], buf, sizeof(buf));
+	assert_non_null(strstr(buf, "msg=\"first\" k=1\n"));
+	assert_true(strstr(buf, "msg=\"second\" k=2\n") >
+		    strstr(buf, "msg=\"first\""));
+	assert_int_equal(buf[n - 1], '\n');
+	assert_int_equal(log_get_fd(), p[1]);
+	/* set: written at once */
+	log_info("third", "%s", "");
+	drain(p[0], buf, sizeof(buf));
+	assert_non_null(strstr(buf, "msg=\"third\"\n"));
+
+	log_set_fd(-1);
+	for (int i = 0; i < 200; i++)
+		log_info("filler", "i=%03d", i);
+	log_set_fd(p[1]);
+	n = drain(p[0], buf, sizeof(buf));
+	assert_true(n <= LOG_HOLD_MAX + 100);
+	for (char *q = buf; (q = strstr(q, "msg=\"filler\"")); q++)
+		lines++;
+	assert_true(lines > 0 && lines < 200);
+	assert_non_null(strstr(buf, "msg=\"filler\" i=000\n"));
+	assert_null(strstr(buf, "i=199"));
+	assert_non_null(strstr(buf, "log lines dropped"));
+	close(p[0]);
+	close(p[1]);
+	log_set_fd(2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_time),  cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_line),  cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_value), cmocka_unit_test(test_ip4),
-		cmocka_unit_test(test_peer),
+		cmocka_unit_test(test_peer),  cmocka_unit_test(test_hold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
