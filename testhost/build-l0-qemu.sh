@@ -83,8 +83,7 @@ printf '%s\n' CONFIG_MICROVM=y CONFIG_VIRTIO_MMIO=y CONFIG_VIRTIO_NET=y \
 	CONFIG_ACPI_X86=y CONFIG_APM=y CONFIG_ACPI_SMBUS=y \
 	>"$src/configs/devices/x86_64-softmmu/charlie-l0.mak"
 mkdir "$src/b"
-# --prefix=/usr: the firmware (qboot for microvm) comes from Debian's
-# qemu-system-data in /usr/share/qemu; nothing is installed.
+# Nothing is installed: the binary and a wrapper go to the cache.
 (cd "$src/b" && ../configure --prefix=/usr --target-list=x86_64-softmmu \
 	--without-default-features --without-default-devices \
 	--with-devices-x86_64=charlie-l0 --enable-tcg --enable-slirp \
@@ -94,7 +93,14 @@ mkdir "$src/b"
 (cd "$src/b" && ninja -j"$(nproc)" qemu-system-x86_64) >"$work/build.log" 2>&1 ||
 	{ tail -20 "$work/build.log" >&2; say "build failed"; exit 1; }
 mkdir -p "$out.tmp"
-cp "$src/b/qemu-system-x86_64" "$out.tmp/"
+cp "$src/b/qemu-system-x86_64" "$out.tmp/qemu-system-x86_64.bin"
+# A relocatable QEMU looks for its firmware next to itself: point it at
+# Debian's (qboot for microvm, from qemu-system-data).
+cat >"$out.tmp/qemu-system-x86_64" <<'WRAP'
+#!/bin/sh
+exec "$(dirname "$0")/qemu-system-x86_64.bin" -L /usr/share/qemu "$@"
+WRAP
+chmod +x "$out.tmp/qemu-system-x86_64"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 echo "$out/qemu-system-x86_64"
