@@ -301,7 +301,8 @@ static void loader_replay_gives_valid_tables(void **state)
 
 			assert_true(start + len <=
 				    (rs ? b.rsdp_len : b.tables_len));
-			f[res] = 0;
+			/* as OVMF: CalculateCheckSum8 over the range, the
+			 * result byte included (the file must hold 0) */
 			f[res] = (uint8_t)-acpi_sum(f + start, len);
 		} else {
 			fail_msg("unknown loader command %u", cmd);

@@ -4,7 +4,9 @@
  * files and a script of 128-byte commands.  OVMF's AcpiPlatformDxe runs
  * the script: ALLOCATE places each file in guest RAM, ADD_POINTER adds a
  * file's address to a pointer field (which holds an offset into that
- * file), ADD_CHECKSUM recomputes a table's checksum afterwards; then it
+ * file), ADD_CHECKSUM recomputes a table's checksum afterwards (over
+ * the whole table, the checksum byte included, so the files carry 0
+ * there); then it
  * installs every pointed-to table (not the RSDT/XSDT: it builds its own).
  */
 #include "fw/fw_cfg.h"
@@ -132,6 +134,10 @@ int fw_acpi_blobs(const struct acpi_tables *t, struct fw_acpi_blobs *b)
 		if (k->start < base || k->len > lim - k->start ||
 		    k->result < k->start || k->result >= k->start + k->len)
 			goto bad;
+		/* The firmware sums the whole range, this byte included
+		 * (OVMF's CalculateCheckSum8, as QEMU's linker expects):
+		 * it must be 0 in the file. */
+		(in_rsdp ? b->rsdp : b->tables)[k->result - base] = 0;
 		add_checksum(b,
 			     in_rsdp ? FW_ACPI_RSDP_FILE : FW_ACPI_TABLES_FILE,
 			     (uint32_t)(k->result - base),
