@@ -44,9 +44,10 @@ fi
 for t in meson ninja pkg-config cc; do
 	command -v $t >/dev/null 2>&1 || { say "no $t (scripts/setup.sh installs it)"; exit 1; }
 done
-for p in glib-2.0 pixman-1 libfdt slirp; do
+for p in glib-2.0 pixman-1 slirp; do
 	pkg-config --exists $p || { say "no $p development files (scripts/setup.sh)"; exit 1; }
 done
+[ -f /usr/include/libfdt.h ] || { say "no libfdt development files (scripts/setup.sh)"; exit 1; }
 mkdir -p "$cache/src"
 # fetch FILE SHA256: into $cache/src, checked
 fetch() {
