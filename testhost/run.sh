@@ -24,6 +24,8 @@
 # scenario's exit (kernel panic, scenario powered off itself...); 127 no QEMU;
 # 4 the initramfs could not be built.
 # Only TCG is used, so this works on a machine without /dev/kvm.
+# Environment: QEMU (default qemu-system-x86_64: L0, and --qemu's copy
+# for L1), TESTHOST_L0_QEMU (L0 only), TESTHOST_TSC_KHZ.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -88,6 +90,10 @@ command -v "$qemu" >/dev/null 2>&1 || {
 	say "$qemu not found (Debian package qemu-system-x86)"
 	exit 127
 }
+# The QEMU that runs L1 (L0): $TESTHOST_L0_QEMU, else the same one
+# (testhost/build-l0-qemu.sh builds one that can run OVMF nested).
+l0=${TESTHOST_L0_QEMU:-$qemu}
+command -v "$l0" >/dev/null 2>&1 || { say "$l0 not found"; exit 127; }
 # --qemu: QEMU for L1 (a reference VMM beside charlie), with the firmware
 # its microvm (qboot) and pc machines load and the option ROMs for -kernel.
 if [ -n "$with_qemu" ]; then
@@ -182,7 +188,7 @@ start=$(date +%s.%N)
 say "booting L1 ($(basename "$kernel"), $(wc -c <"$work/initrd" | tr -d ' ') bytes of initramfs, timeout ${timeout}s)"
 # -no-reboot: a panic (panic=-1) or a failed power-off ends QEMU too.
 # shellcheck disable=SC2086
-"$qemu" -accel tcg -cpu EPYC,+svm -m "$memory" -smp "$cpus" -M microvm \
+"$l0" -accel tcg -cpu EPYC,+svm -m "$memory" -smp "$cpus" -M microvm \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-chardev "stdio,id=con,logfile=$log" -serial chardev:con \
 	$netargs \
