@@ -73,16 +73,9 @@ cat "$p/test-initrd.cpio" "$tmp/ov.cpio" >"$tmp/thru.cpio"
 
 adds="--add $g/bzImage:/b/bzImage --add $g/initramfs.cpio.gz:/b/initrd.gz"
 adds="$adds --add $tmp/thru.cpio:/b/thru.cpio --add $p/vsock-client:/bin/vsock-client"
-adds="$adds --add $g/loadgen:/bin/loadgen --add $qemu:$qemu"
-for lib in $(ldd "$qemu" "$g/loadgen" | sed -n -e 's/^.*=> \(\/[^ ]*\) (0x.*$/\1/p' \
-	-e 's/^[[:space:]]*\(\/[^ ]*\) (0x.*$/\1/p' | sort -u); do
-	adds="$adds --add $lib:$lib"
-done
-for fw in bios-microvm.bin qboot.rom pvh.bin linuxboot_dma.bin; do
-	for d in /usr/share/qemu /usr/share/seabios; do
-		[ -e "$d/$fw" ] && adds="$adds --add $d/$fw:$d/$fw"
-	done
-done
+# loadgen and QEMU (with its firmware), with their libraries, at the
+# same paths in L1 (loadgen at /bin/loadgen too).
+adds="$adds --add $g/loadgen:/bin/loadgen --add-bin $g/loadgen --qemu"
 
 cat >"$tmp/scenario.sh" <<SCEN
 cl="console=ttyS0 console=hvc0 quiet"
