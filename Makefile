@@ -75,7 +75,7 @@ SAN_UNIT_BINS :=
 ifneq ($(SANITIZE),1)
 SAN_UNIT_BINS := $(SAN_UNIT)/test_boot_mutate_asan \
 	$(SAN_UNIT)/test_virtio_net_asan $(SAN_UNIT)/test_pci_asan \
-	$(SAN_UNIT)/test_virtio_pci_asan
+	$(SAN_UNIT)/test_virtio_pci_asan $(SAN_UNIT)/test_fw_asan
 endif
 
 $(SAN_UNIT)/obj/%.o: %.c
