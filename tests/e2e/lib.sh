@@ -114,3 +114,30 @@ testhost_verdict() {
 	esac
 	return 0
 }
+
+# hostile_verdicts OUT ERR RC DONE CASE...: a tiny hostile kernel's
+# "CASE <name>: PASS|FAIL <why>" lines on OUT as verdicts (a case with no
+# line FAILs), then no-crash: no sanitizer report on ERR, charlie's exit
+# RC is 0, and OUT has the kernel's line starting with DONE.
+hostile_verdicts() {
+	_out=$1 _err=$2 _rc=$3 _done=$4
+	shift 4
+	for _c in "$@"; do
+		_line=$(grep "^CASE $_c: " "$_out" | head -1 | tr -d '\r')
+		_what=${_line#CASE "$_c": }
+		case $_what in
+		PASS*) pass "$_c" "${_what#PASS }" ;;
+		FAIL*) fail "$_c" "${_what#FAIL }" ;;
+		*) fail "$_c" "no verdict from the kernel (it stopped earlier?)" ;;
+		esac
+	done
+	if grep -q -e 'AddressSanitizer' -e 'runtime error:' -e 'LeakSanitizer' "$_err"; then
+		fail no-crash "sanitizer report on stderr"
+	elif [ "$_rc" -ne 0 ]; then
+		fail no-crash "charlie exited $_rc (124/137: hang guard)"
+	elif ! grep -q "^$_done" "$_out"; then
+		fail no-crash "the kernel did not finish"
+	else
+		pass no-crash "exit 0, $(grep "^$_done" "$_out" | tr -d '\r')"
+	fi
+}

@@ -40,25 +40,8 @@ on_fail() {
 	sed 's/^/    stderr| /' "$tmp/err" | tail -20
 }
 
-for c in $cases; do
-	line=$(grep "^CASE $c: " "$tmp/out" | head -1 | tr -d '\r')
-	what=${line#CASE $c: }
-	case $what in
-	PASS*) pass "$c" "${what#PASS }" ;;
-	FAIL*) fail "$c" "${what#FAIL }" ;;
-	*) fail "$c" "no verdict from the kernel (it stopped earlier?)" ;;
-	esac
-done
-
-if grep -q -e 'AddressSanitizer' -e 'runtime error:' -e 'LeakSanitizer' "$tmp/err"; then
-	fail no-crash "sanitizer report on stderr"
-elif [ $rc -ne 0 ]; then
-	fail no-crash "charlie exited $rc (124/137: hang guard)"
-elif ! grep -q '^PCIHOSTILE DONE' "$tmp/out"; then
-	fail no-crash "the kernel did not finish"
-else
-	pass no-crash "exit 0, $(grep '^PCIHOSTILE DONE' "$tmp/out" | tr -d '\r')"
-fi
+# shellcheck disable=SC2086 # cases: one word each
+hostile_verdicts "$tmp/out" "$tmp/err" $rc "PCIHOSTILE DONE" $cases
 if cmp -s "$tmp/ro.img" "$tmp/ro.orig"; then
 	pass ro-image-unchanged
 else
