@@ -133,7 +133,7 @@ void host_trace_progress(struct host *h)
 {
 	struct host_trace *t = h->trace;
 
-	if (!t)
+	if (!t || __atomic_load_n(&t->fw_done, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&t->lock);
 	t->progress_ns = host_now_ns();
@@ -178,8 +178,9 @@ static void *watchdog(void *arg)
 			pthread_mutex_unlock(&t->lock);
 			host_logf(
 				h, CHARLIE_LOG_WARN,
-				"firmware stall: no console output and no "
-				"new port or MMIO page for %llu s; RIP "
+				"firmware stall: no console output, no "
+				"device request and no new port or MMIO page "
+				"for %llu s; RIP "
 				"0x%llx, last access: %s",
 				(unsigned long long)(idle / 1000000000ull),
 				(unsigned long long)(t->rip ? t->rip(t->rip_opaque)

@@ -106,6 +106,10 @@ void virtio_push(struct virtio *v, unsigned int q, uint16_t head, uint32_t len)
 	}
 	if (vq_should_notify(v->h->gm, vq))
 		v->tops->interrupt(v, VIRTIO_INT_VRING, (int)q);
+	/* a served request is progress for the firmware stall watchdog
+	 * (kicks arrive by ioeventfd, unseen by the exit trace) */
+	if (v->h->trace)
+		host_trace_progress(v->h);
 }
 
 /* ---- shared by the transports ---- */
