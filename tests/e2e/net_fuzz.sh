@@ -1,10 +1,10 @@
 #!/bin/sh
 # The libFuzzer targets of the network parsers (tests/fuzz), a few
-# seconds each: the DHCP snoop and the stream framer.  `make fuzz` runs
-# them longer (FUZZ_SECONDS).
+# seconds each: the DHCP snoop, the stream framer and bingo's DHCP
+# client (guest/dhcp.c).  `make fuzz` runs them longer (FUZZ_SECONDS).
 . "$(dirname "$0")/lib.sh"
 : "${NET_FUZZ_SECONDS:=5}"
-for t in fuzz_dhcp_snoop fuzz_stream; do
+for t in fuzz_dhcp_snoop fuzz_stream fuzz_guest_dhcp; do
 	bin=$CHARLIE_BUILD/fuzz/$t
 	if [ ! -x "$bin" ]; then
 		skip "$t" "not built (needs clang with libFuzzer: libclang-rt-14-dev)"

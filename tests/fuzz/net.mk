@@ -14,3 +14,13 @@ FUZZ_BINS += $(FUZZ_NET_BINS)
 ifneq ($(FUZZ_HAVE_CC),)
 CHECK_DEPS += $(FUZZ_NET_BINS)
 endif
+
+# bingo's DHCP client (guest code, but it parses what the network sends)
+$(FUZZ_DIR)/fuzz_guest_dhcp: tests/fuzz/fuzz_guest_dhcp.c guest/dhcp.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iguest -o $@ $^
+
+FUZZ_BINS += $(FUZZ_DIR)/fuzz_guest_dhcp
+ifneq ($(FUZZ_HAVE_CC),)
+CHECK_DEPS += $(FUZZ_DIR)/fuzz_guest_dhcp
+endif
