@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# timeout: 1200
+# timeout: 700
 # The PCI platform and virtio-pci with a real Linux guest, in the test
 # host (issue 12): Debian's cloud kernel (its virtio and button modules
 # appended to the initramfs) runs tests/payloads/init-pci under
@@ -45,6 +45,8 @@ cat "$initrd" "$tmp/mods.cpio" >"$tmp/initrd.cpio"
 
 cat >"$tmp/scenario.sh" <<'SCEN'
 up() { cut -d' ' -f1 /proc/uptime; }
+# Each run is bounded by L1's uptime (a loop count is not: under TCG one
+# poll can take a second), then SIGINT, then SIGKILL 60 s later.
 run() {
 	name=$1
 	shift
@@ -54,19 +56,17 @@ run() {
 		--cmdline "console=ttyS0 reboot=k panic=-1 quiet ${EXTRA:-}" "$@" \
 		>/tmp/$name.out 2>&1 &
 	pid=$!
-	n=0
-	while ! grep -q PTEST-READY /tmp/$name.out && [ $n -lt 3000 ] &&
-		kill -0 $pid 2>/dev/null; do
+	dl=$((${t0%.*} + 240))
+	while ! grep -q PTEST-READY /tmp/$name.out && kill -0 $pid 2>/dev/null &&
+		[ "$(up | cut -d. -f1)" -lt $dl ]; do
 		sleep 0.2
-		n=$((n + 1))
 	done
 	echo "T-$name=$t0 $(up)"
 	sleep 1
 	kill -INT $pid 2>/dev/null
-	n=0
-	while kill -0 $pid 2>/dev/null && [ $n -lt 300 ]; do
+	dl=$(($(up | cut -d. -f1) + 60))
+	while kill -0 $pid 2>/dev/null && [ "$(up | cut -d. -f1)" -lt $dl ]; do
 		sleep 0.2
-		n=$((n + 1))
 	done
 	kill -KILL $pid 2>/dev/null
 	wait $pid
@@ -77,9 +77,10 @@ run pci --transport pci
 EXTRA=pci=nomsi
 run intx --transport pci
 EXTRA=
+# for the figure only; last, so the cases above never wait for it
 run mmio --transport mmio
 SCEN
-sh testhost/run.sh --timeout 1100 \
+sh testhost/run.sh --timeout 600 \
 	--add "$cloudk:/p/bzImage" --add "$tmp/initrd.cpio:/p/initrd.cpio" \
 	--add "$tmp/ro.img:/p/ro.img" \
 	"$tmp/scenario.sh" >"$tmp/out" 2>&1
@@ -88,6 +89,14 @@ mkdir -p "$CHARLIE_BUILD/testhost"
 log=$CHARLIE_BUILD/testhost/testhost_pci.log
 tr -d '\r' <"$tmp/out" >"$log"
 grep '^testhost: \(L1\|timed\)' "$log" | sed 's/^/    /'
+# The cases need only the pci and intx runs.  If the test host stopped
+# during the figure's mmio run, their evidence is complete and is graded;
+# the missing figure is said.  (Debian's QEMU 7.2 has been seen to freeze
+# L1 there once in CI: its vCPU halted, nothing pending; NOTES.md.)
+if [ "$rc" = 124 ] && grep -q '^RC-intx=' "$log" && ! grep -q '^RC-mmio=' "$log"; then
+	echo "    the test host stopped during the mmio figure run; the cases' runs had finished"
+	rc=0
+fi
 testhost_verdict "$rc" "$log" $names
 on_fail() { grep -E '^L2-pci: ' "$log" | tail -12 | sed 's/^/    | /'; }
 

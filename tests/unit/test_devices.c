@@ -370,6 +370,78 @@ static void i8042_interrupt_follows_output_buffer(void **state)
 	assert_int_equal(p->f->irq[1], 0);
 }
 
+/* Without firmware no keyboard answers: atkbd's reset gets 0xfe. */
+static void i8042_no_keyboard_asks_resend(void **state)
+{
+	struct platform *p = *state;
+
+	out8(p, 0x60, 0xff);
+	assert_int_equal(in8(p, 0x60), 0xfe);
+	out8(p, 0x60, 0xf4);
+	assert_int_equal(in8(p, 0x60), 0xfe);
+}
+
+/* The bytes port 0x60 gives until the output buffer is empty. */
+static unsigned int kbd_drain(struct fake_host *f, uint8_t *got, unsigned n)
+{
+	unsigned int i = 0;
+	uint8_t v[4];
+
+	for (;;) {
+		v[0] = 0;
+		host_pio(&f->h, 0x64, false, v, 1);
+		if (!(v[0] & 0x01) || i == n)
+			return i;
+		host_pio(&f->h, 0x60, false, v, 1);
+		got[i++] = v[0];
+	}
+}
+
+static void kbd_cmd(struct fake_host *f, uint8_t cmd, const uint8_t *want,
+		    unsigned int n)
+{
+	uint8_t got[8] = {0};
+
+	host_pio(&f->h, 0x60, true, &cmd, 1);
+	assert_int_equal(kbd_drain(f, got, sizeof(got)), n);
+	assert_memory_equal(got, want, n);
+}
+
+/* Under --efi a keyboard answers as OVMF's PS/2 driver and atkbd expect. */
+static void i8042_efi_keyboard_answers(void **state)
+{
+	struct fake_host *f = fake_host_new();
+	struct charlie_error err = {0};
+	void *k = NULL;
+	uint8_t v;
+
+	(void)state;
+	f->cfg.efi.enabled = true;
+	assert_int_equal(i8042_ops.create(&f->h, NULL, 0, &k, &err), 0);
+	kbd_cmd(f, 0xff, (const uint8_t[]){0xfa, 0xaa}, 2); /* reset, BAT */
+	kbd_cmd(f, 0xf2, (const uint8_t[]){0xfa, 0xab, 0x83}, 3); /* ID */
+	kbd_cmd(f, 0xf4, (const uint8_t[]){0xfa}, 1);		  /* enable */
+	kbd_cmd(f, 0xed, (const uint8_t[]){0xfa}, 1);		  /* LEDs */
+	kbd_cmd(f, 0x02, (const uint8_t[]){0xfa}, 1);		  /* ..arg */
+	kbd_cmd(f, 0xee, (const uint8_t[]){0xee}, 1);		  /* echo */
+	kbd_cmd(f, 0x01, (const uint8_t[]){0xfe}, 1); /* not a command */
+	/* with translation on (CTR bit 6) the ID and scan set are set 1's */
+	v = 0x60;
+	host_pio(&f->h, 0x64, true, &v, 1);
+	v = 0x45;
+	host_pio(&f->h, 0x60, true, &v, 1);
+	kbd_cmd(f, 0xf2, (const uint8_t[]){0xfa, 0xab, 0x41}, 3);
+	kbd_cmd(f, 0xf0, (const uint8_t[]){0xfa}, 1);
+	kbd_cmd(f, 0x00, (const uint8_t[]){0xfa, 0x41}, 2); /* get: set 2 */
+	/* the controller's own commands are unchanged */
+	v = 0xaa;
+	host_pio(&f->h, 0x64, true, &v, 1);
+	kbd_cmd(f, 0xf4, (const uint8_t[]){0x55, 0xfa}, 2);
+	assert_int_equal(f->end, CHARLIE_STOP_NONE);
+	i8042_ops.destroy(k);
+	fake_host_free(f);
+}
+
 static void unhandled_ports_float_high(void **state)
 {
 	struct platform *p = *state;
@@ -493,6 +565,8 @@ int main(void)
 		T(i8042_pulse_reset_is_reboot),
 		T(i8042_output_port_reset_is_reboot),
 		T(i8042_interrupt_follows_output_buffer),
+		T(i8042_no_keyboard_asks_resend),
+		cmocka_unit_test(i8042_efi_keyboard_answers),
 		T(unhandled_ports_float_high),
 		T(unhandled_port_logged_once),
 		T(unhandled_mmio_logged_once_per_address),

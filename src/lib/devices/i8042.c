@@ -3,8 +3,12 @@
  * i8042 keyboard controller, enough for Linux's probe to succeed quietly
  * and for the guest to reset the machine (`reboot=k`: command 0xfe on
  * port 0x64, or pulsing output-port bit 0 through command 0xd1).
- * No keyboard is attached: keyboard commands written to port 0x60 are
- * answered with 0xfe (resend) so atkbd gives up at once.
+ * Without firmware no keyboard is attached: keyboard commands written to
+ * port 0x60 are answered with 0xfe (resend) so Linux's atkbd gives up at
+ * once.  Under --efi a keyboard that never types answers them as a PS/2
+ * keyboard does (0xfa ACK, BAT 0xaa, ID 0xab 0x83), because OVMF's PS/2
+ * driver waits out a 1 s timeout, polling the status port, for every
+ * command a keyboard does not ACK.
  */
 #include "device.h"
 
@@ -22,11 +26,16 @@
 #define STS_SYS 0x04
 #define STS_CMD 0x08 /* last write was a command */
 
-#define CTR_KBDINT 0x01
+#define CTR_KBDINT    0x01
+#define CTR_TRANSLATE 0x40
+
+#define KBD_ACK 0xfa
 
 struct i8042 {
 	struct host *host;
 	pthread_mutex_t lock;
+	bool keyboard;	 /* a keyboard answers on the first port */
+	uint8_t kbd_cmd; /* keyboard command waiting for its argument */
 	uint8_t status, ctr, outport, pending_cmd;
 	uint8_t out[4];
 	unsigned int out_len;
@@ -37,6 +46,54 @@ static void queue_out(struct i8042 *k, uint8_t v)
 	if (k->out_len < sizeof(k->out))
 		k->out[k->out_len++] = v;
 	k->status |= STS_OBF;
+}
+
+/* A byte written to port 0x60 that no controller command claimed. */
+static void keyboard_byte(struct i8042 *k, uint8_t v)
+{
+	if (!k->keyboard) {
+		queue_out(k, 0xfe); /* no keyboard: ask to resend */
+		return;
+	}
+	if (k->kbd_cmd) { /* the argument of 0xed/0xf0/0xf3 */
+		queue_out(k, KBD_ACK);
+		if (k->kbd_cmd == 0xf0 && v == 0) /* get scan code set: 2 */
+			queue_out(k, (k->ctr & CTR_TRANSLATE) ? 0x41 : 0x02);
+		k->kbd_cmd = 0;
+		return;
+	}
+	switch (v) {
+	case 0xff: /* reset: ACK, then BAT passed */
+		queue_out(k, KBD_ACK);
+		queue_out(k, 0xaa);
+		break;
+	case 0xf2: /* identify: an MF2 keyboard */
+		queue_out(k, KBD_ACK);
+		queue_out(k, 0xab);
+		queue_out(k, (k->ctr & CTR_TRANSLATE) ? 0x41 : 0x83);
+		break;
+	case 0xee: /* echo */
+		queue_out(k, 0xee);
+		break;
+	case 0xed: /* set LEDs */
+	case 0xf0: /* get/set scan code set */
+	case 0xf3: /* typematic rate */
+		k->kbd_cmd = v;
+		queue_out(k, KBD_ACK);
+		break;
+	case 0xf4: /* enable */
+	case 0xf5: /* disable */
+	case 0xf6: /* defaults */
+	case 0xf7:
+	case 0xf8:
+	case 0xf9:
+	case 0xfa: /* set-3 modes */
+		queue_out(k, KBD_ACK);
+		break;
+	default:
+		queue_out(k, 0xfe);
+		break;
+	}
 }
 
 static void update_irq(struct i8042 *k)
@@ -134,8 +191,7 @@ static void i8042_write(void *opaque, uint64_t off, const uint8_t *data,
 			/* no aux device: nothing answers */
 			break;
 		default:
-			/* a keyboard command: no keyboard, ask to resend */
-			queue_out(k, 0xfe);
+			keyboard_byte(k, v);
 			break;
 		}
 		k->pending_cmd = 0;
@@ -161,6 +217,7 @@ static void i8042_reset(void *state)
 	k->outport = 0x01;
 	k->ctr = 0x04;
 	k->pending_cmd = 0;
+	k->kbd_cmd = 0;
 	k->out_len = 0;
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
@@ -182,6 +239,7 @@ static int i8042_create(struct host *h, const void *param, unsigned int idx,
 	if (!k)
 		return -ENOMEM;
 	k->host = h;
+	k->keyboard = h->cfg && h->cfg->efi.enabled;
 	pthread_mutex_init(&k->lock, NULL);
 	*state = k;
 	i8042_reset(k);
