@@ -15,14 +15,21 @@
 # off.  The L1 console streams to stdout.
 #
 #   testhost/run.sh [--add HOSTPATH:GUESTPATH]... [--add-bin PATH]... [--qemu]
-#                   [--timeout SECS]
+#                   [--timeout SECS] [--retry-frozen]
 #                   [--memory MIB] [--cpus N] [--hostfwd 127.0.0.1:HP-:GP]...
 #                   [--append STR] [--gzip] [--bzimage] SCENARIO_SCRIPT
+#
+# --retry-frozen: for batch scenarios (they must be safe to run twice and
+# must keep L1 busy: a scenario that polls does).  If QEMU runs nothing
+# for TESTHOST_FREEZE_SECS (60) s, L1 froze (Debian's QEMU 7.2 has been
+# seen to halt its vCPU with nothing pending; NOTES.md): QEMU is killed,
+# a line "TESTHOST-RESTART" goes to stdout and L1 boots once more.
+# Callers keep the output after the last such line (lib.sh testhost_log).
 #
 # Exit: the scenario's exit code; 124 timeout (QEMU killed); 125 L1 never
 # got /dev/kvm (the reason is printed); 126 L1 stopped without reporting the
 # scenario's exit (kernel panic, scenario powered off itself...); 127 no QEMU;
-# 4 the initramfs could not be built.
+# 123 L1 froze twice (--retry-frozen); 4 the initramfs could not be built.
 # Only TCG is used, so this works on a machine without /dev/kvm.
 # Environment: QEMU (default qemu-system-x86_64: L0, and --qemu's copy
 # for L1), TESTHOST_L0_QEMU (L0 only), TESTHOST_TSC_KHZ.
@@ -52,6 +59,8 @@ memory=2048
 cpus=1
 adds=
 with_qemu=
+retry_frozen=
+freeze_secs=${TESTHOST_FREEZE_SECS:-60}
 hostfwds=
 append=
 l1opts=
@@ -67,6 +76,7 @@ $(bin_adds "$2")"
 		shift 2
 		;;
 	--qemu) with_qemu=1; shift ;;
+	--retry-frozen) retry_frozen=1; shift ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
 	--memory) [ $# -ge 2 ] || usage; memory=$2; shift 2 ;;
 	--cpus) [ $# -ge 2 ] || usage; cpus=$2; shift 2 ;;
@@ -183,42 +193,75 @@ fi
 case $tsc_khz in '' | *[!0-9]*) tsc_khz=2000000 ;; esac
 
 log="$work/console.log"
-: >"$log"
-start=$(date +%s.%N)
-say "booting L1 ($(basename "$kernel"), $(wc -c <"$work/initrd" | tr -d ' ') bytes of initramfs, timeout ${timeout}s)"
-# -no-reboot: a panic (panic=-1) or a failed power-off ends QEMU too.
-# shellcheck disable=SC2086
-"$l0" -accel tcg -cpu EPYC,+svm -m "$memory" -smp "$cpus" -M microvm \
-	-nodefaults -no-user-config -display none -no-reboot \
-	-chardev "stdio,id=con,logfile=$log" -serial chardev:con \
-	$netargs \
-	-kernel "$kernel" -initrd "$work/initrd" \
-	-append "console=ttyS0 tsc_early_khz=$tsc_khz quiet panic=-1 pci=off $append" \
-	</dev/null 2>"$work/qemu.err" &
-qpid=$!
-# Watchdog: polls once a second so it ends soon after QEMU does.
-(
-	n=0
-	while kill -0 "$qpid" 2>/dev/null; do
-		if [ "$n" -ge "$timeout" ]; then
-			touch "$work/timedout"
-			kill "$qpid" 2>/dev/null
-			exit 0
-		fi
-		sleep 1
-		n=$((n + 1))
-	done
-) &
-wd=$!
-set +e
-wait "$qpid"
-qrc=$?
-set -e
-qpid=
-kill "$wd" 2>/dev/null || true
-wait "$wd" 2>/dev/null || true
-wd=
-end=$(date +%s.%N)
+# CPU time QEMU's threads have run, in ms (schedstat: ns, exact even for a
+# thread that only wakes briefly).
+qemu_ms() {
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null |
+		awk '{ s += $1 } END { printf "%d\n", s / 1000000 }'
+}
+attempt=1
+while :; do
+	: >"$log"
+	rm -f "$work/timedout" "$work/frozen"
+	start=$(date +%s.%N)
+	say "booting L1 ($(basename "$kernel"), $(wc -c <"$work/initrd" | tr -d ' ') bytes of initramfs, timeout ${timeout}s)"
+	# -no-reboot: a panic (panic=-1) or a failed power-off ends QEMU too.
+	# shellcheck disable=SC2086
+	"$l0" -accel tcg -cpu EPYC,+svm -m "$memory" -smp "$cpus" -M microvm \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-chardev "stdio,id=con,logfile=$log" -serial chardev:con \
+		$netargs \
+		-kernel "$kernel" -initrd "$work/initrd" \
+		-append "console=ttyS0 tsc_early_khz=$tsc_khz quiet panic=-1 pci=off $append" \
+		</dev/null 2>"$work/qemu.err" &
+	qpid=$!
+	# Watchdog: polls once a second so it ends soon after QEMU does.
+	# With --retry-frozen it also ends a frozen L1: QEMU (TCG) ran for
+	# under 20 ms in $freeze_secs s (a live L1 running a scenario that
+	# polls burns far more; NOTES.md, "The test host can freeze").
+	(
+		n=0 flat=0 last=$(qemu_ms "$qpid")
+		while kill -0 "$qpid" 2>/dev/null; do
+			if [ "$n" -ge "$timeout" ]; then
+				touch "$work/timedout"
+				kill "$qpid" 2>/dev/null
+				exit 0
+			fi
+			sleep 1
+			n=$((n + 1))
+			[ -n "$retry_frozen" ] || continue
+			now=$(qemu_ms "$qpid")
+			if [ $((now - last)) -lt 20 ]; then
+				flat=$((flat + 1))
+				if [ "$flat" -ge "$freeze_secs" ]; then
+					touch "$work/frozen"
+					kill "$qpid" 2>/dev/null
+					exit 0
+				fi
+			else
+				flat=0 last=$now
+			fi
+		done
+	) &
+	wd=$!
+	set +e
+	wait "$qpid"
+	qrc=$?
+	set -e
+	qpid=
+	kill "$wd" 2>/dev/null || true
+	wait "$wd" 2>/dev/null || true
+	wd=
+	end=$(date +%s.%N)
+	[ -f "$work/frozen" ] || break
+	if [ "$attempt" -ge 2 ]; then
+		say "L1 froze again: QEMU ran nothing for ${freeze_secs}s (QEMU killed)"
+		exit 123
+	fi
+	echo "TESTHOST-RESTART"
+	say "L1 froze: QEMU ran nothing for ${freeze_secs}s (a TCG freeze, NOTES.md); booting it again, attempt 2 of 2"
+	attempt=2
+done
 # QEMU's complaints, less the list of EPYC features TCG lacks.
 grep -v "TCG doesn't support requested feature" "$work/qemu.err" >&2 || true
 wall=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')

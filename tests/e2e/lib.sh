@@ -94,9 +94,18 @@ testhost_status() {
 	4) TH_WHY="the test host's initramfs could not be built$_last"; return 1 ;;
 	124) TH_WHY="the test host timed out$_last"; return 2 ;;
 	126) TH_WHY="L1 stopped without reporting the scenario's exit$_last"; return 2 ;;
+	123) TH_WHY="the test host froze twice (L0 QEMU stopped running L1)$_last"; return 2 ;;
 	2) TH_WHY="testhost/run.sh refused its arguments$_last"; return 2 ;;
 	*) TH_WHY=; return 0 ;;
 	esac
+}
+
+# testhost_log IN OUT: testhost/run.sh's output IN, less carriage returns
+# and less a frozen first attempt (what precedes the last TESTHOST-RESTART
+# line, --retry-frozen), to OUT.
+testhost_log() {
+	tr -d '\r' <"$1" | awk '/^TESTHOST-RESTART$/ { n = 0; split("", l); next }
+		{ l[++n] = $0 } END { for (i = 1; i <= n; i++) print l[i] }' >"$2"
 }
 
 # testhost_verdict RC ERRFILE NAME...: skip_all or fail_all the NAMEs when

@@ -152,11 +152,11 @@ t reboot-i8042 $test --kernel /k/bzImage --cmdline "$tcl reboot=k charlie.end=re
 exit 0
 SCEN
 # shellcheck disable=SC2086
-sh testhost/run.sh --timeout 1400 $adds "$tmp/scenario.sh" >"$tmp/out" 2>&1
+sh testhost/run.sh --retry-frozen --timeout 1400 $adds "$tmp/scenario.sh" >"$tmp/out" 2>&1
 rc=$?
 mkdir -p "$CHARLIE_BUILD/testhost"
 log=$CHARLIE_BUILD/testhost/testhost_acpi.log
-tr -d '\r' <"$tmp/out" >"$log"
+testhost_log "$tmp/out" "$log"
 grep '^testhost: \(L1\|timed\)' "$log" | sed 's/^/    /'
 testhost_verdict "$rc" "$log" $names
 cur=

@@ -67,12 +67,12 @@ for k in bzimage vmlinux; do
 	echo "L2-TIME-$k=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')"
 done
 SCEN
-CHARLIE=$charlie sh testhost/run.sh --timeout 420 \
+CHARLIE=$charlie sh testhost/run.sh --retry-frozen --timeout 420 \
 	--add "$bzimage:/payloads/bzimage" --add "$vmlinux:/payloads/vmlinux" \
 	--add "$initrd:/payloads/test-initrd.cpio" \
 	"$tmp/scenario.sh" >"$tmp/out" 2>&1
 rc=$?
-tr -d '\r' <"$tmp/out" >"$out/testhost_boot.log"
+testhost_log "$tmp/out" "$out/testhost_boot.log"
 log="$out/testhost_boot.log"
 grep '^testhost: \(L1\|timed\)' "$log" | sed 's/^/    /'
 # L1's kernel warnings during the run (e.g. MSRs the L2 guest touched that

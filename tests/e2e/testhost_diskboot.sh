@@ -54,12 +54,12 @@ for i in $imgs; do
 done
 SCEN
 # shellcheck disable=SC2086
-CHARLIE=$CHARLIE sh testhost/run.sh --timeout 600 $adds "$tmp/scenario.sh" \
+CHARLIE=$CHARLIE sh testhost/run.sh --retry-frozen --timeout 600 $adds "$tmp/scenario.sh" \
 	>"$tmp/out" 2>"$tmp/err"
 rc=$?
 mkdir -p "$CHARLIE_BUILD/testhost"
 log=$CHARLIE_BUILD/testhost/testhost_diskboot.log
-tr -d '\r' <"$tmp/out" >"$log"
+testhost_log "$tmp/out" "$log"
 testhost_verdict "$rc" "$tmp/err" $names
 for i in $imgs; do
 	l() { grep "^L2-$i: " "$log" | sed "s/^L2-$i: //"; }

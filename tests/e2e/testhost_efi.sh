@@ -105,13 +105,13 @@ charlie inspect /tmp/v3.fd | sed 's/^/INSPECT-forced: /'
 boot again /tmp/v3.fd 400
 stop again
 SCEN
-CHARLIE=$CHARLIE TESTHOST_L0_QEMU=$l0 sh testhost/run.sh --timeout 2700 \
+CHARLIE=$CHARLIE TESTHOST_L0_QEMU=$l0 sh testhost/run.sh --retry-frozen --timeout 2700 \
 	--add "$g/bingo.img:/payloads/bingo.img" "$tmp/scenario.sh" \
 	>"$tmp/out" 2>"$tmp/err"
 rc=$?
 mkdir -p "$CHARLIE_BUILD/testhost"
 log=$CHARLIE_BUILD/testhost/testhost_efi.log
-tr -d '\r' <"$tmp/out" >"$log"
+testhost_log "$tmp/out" "$log"
 qemu_bug=
 grep -q 'tcg_handle_interrupt: assertion failed' "$log" "$tmp/err" 2>/dev/null &&
 	qemu_bug="the L0 QEMU aborted (tcg_handle_interrupt: assertion failed): Debian's QEMU 7.2 TCG cannot run OVMF's DXE phase under nested SVM (an L2 CR8 write with a pending virtual interrupt)"

@@ -19,9 +19,9 @@ else
 	echo "SMOKE-CHARLIE-RC=missing"
 fi
 SCEN
-CHARLIE=$CHARLIE sh "$CHARLIE_ROOT/testhost/run.sh" --timeout 180 "$tmp/scenario.sh" >"$tmp/out" 2>&1
+CHARLIE=$CHARLIE sh "$CHARLIE_ROOT/testhost/run.sh" --retry-frozen --timeout 180 "$tmp/scenario.sh" >"$tmp/out" 2>&1
 rc=$?
-tr -d '\r' <"$tmp/out" >"$tmp/log"
+testhost_log "$tmp/out" "$tmp/log"
 grep '^testhost: L1' "$tmp/log" | sed 's/^/    /'
 testhost_verdict "$rc" "$tmp/log" $names
 

@@ -80,14 +80,14 @@ EXTRA=
 # for the figure only; last, so the cases above never wait for it
 run mmio --transport mmio
 SCEN
-sh testhost/run.sh --timeout 600 \
+sh testhost/run.sh --retry-frozen --timeout 600 \
 	--add "$cloudk:/p/bzImage" --add "$tmp/initrd.cpio:/p/initrd.cpio" \
 	--add "$tmp/ro.img:/p/ro.img" \
 	"$tmp/scenario.sh" >"$tmp/out" 2>&1
 rc=$?
 mkdir -p "$CHARLIE_BUILD/testhost"
 log=$CHARLIE_BUILD/testhost/testhost_pci.log
-tr -d '\r' <"$tmp/out" >"$log"
+testhost_log "$tmp/out" "$log"
 grep '^testhost: \(L1\|timed\)' "$log" | sed 's/^/    /'
 # The cases need only the pci and intx runs.  If the test host stopped
 # during the figure's mmio run, their evidence is complete and is graded;

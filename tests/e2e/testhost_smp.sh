@@ -32,10 +32,10 @@ charlie run --kernel /l2/vmlinuz --cpus $cpus --memory 256M \\
 	--cmdline "console=ttyS0 reboot=k panic=-1 ignore_loglevel"
 echo "SMP-CHARLIE-RC=\$?"
 SCEN
-CHARLIE=$CHARLIE sh "$CHARLIE_ROOT/testhost/run.sh" --timeout 300 \
+CHARLIE=$CHARLIE sh "$CHARLIE_ROOT/testhost/run.sh" --retry-frozen --timeout 300 \
 	--add "$kernel:/l2/vmlinuz" "$tmp/scenario.sh" >"$tmp/out" 2>&1
 rc=$?
-tr -d '\r' <"$tmp/out" >"$tmp/log"
+testhost_log "$tmp/out" "$tmp/log"
 mkdir -p "$CHARLIE_BUILD/testhost"
 cp "$tmp/log" "$CHARLIE_BUILD/testhost/testhost_smp.log"
 testhost_verdict "$rc" "$tmp/log" $names

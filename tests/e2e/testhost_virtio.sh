@@ -83,7 +83,7 @@ if [ -f "$cloudk" ] && [ -d "$mods" ]; then
 	cat "$initrd" "$tmp/mods.cpio" >"$tmp/initrd-cloud.cpio"
 	cloud_adds="--add $cloudk:/p/bzImage --add $tmp/initrd-cloud.cpio:/p/initrd-cloud.cpio"
 fi
-sh testhost/run.sh --timeout 800 \
+sh testhost/run.sh --retry-frozen --timeout 800 \
 	--add "$kern:/p/vmlinux" --add "$initrd:/p/initrd.cpio" \
 	--add "$feed:/bin/ptyfeed" \
 	--add "$tmp/ro.img:/p/ro.img" --add "$tmp/rw.img:/p/rw.img" \
@@ -92,7 +92,7 @@ sh testhost/run.sh --timeout 800 \
 rc=$?
 mkdir -p "$CHARLIE_BUILD/testhost"
 log=$CHARLIE_BUILD/testhost/testhost_virtio.log
-tr -d '\r' <"$tmp/out" >"$log"
+testhost_log "$tmp/out" "$log"
 grep '^testhost: \(L1\|timed\)' "$log" | sed 's/^/    /'
 testhost_verdict "$rc" "$log" $names
 on_fail() { grep -E '^L2-[a-z0-9]+: ' "$log" | grep -v KMSG | tail -8 | sed 's/^/    | /'; }

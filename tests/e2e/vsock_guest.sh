@@ -143,7 +143,7 @@ wait $pid
 echo "CHARLIE2-RC=$?"
 sed 's/^/L2B: /' /tmp/g2.log
 SCEN
-sh testhost/run.sh --timeout 840 \
+sh testhost/run.sh --retry-frozen --timeout 840 \
 	--add "$g/bzImage:/p/bzImage" --add "$g/initramfs.cpio.gz:/p/initramfs.cpio.gz" \
 	--add "$client:/bin/vsock-client" \
 	--add "$tmp/vsock-initrd.cpio:/p/vsock-initrd.cpio" \
@@ -151,7 +151,7 @@ sh testhost/run.sh --timeout 840 \
 rc=$?
 mkdir -p "$CHARLIE_BUILD/testhost"
 log=$CHARLIE_BUILD/testhost/vsock_guest.log
-tr -d '\r' <"$tmp/out" >"$log"
+testhost_log "$tmp/out" "$log"
 testhost_verdict "$rc" "$tmp/err" $names
 on_fail() { grep -E '^L(1|2)' "$log" | grep -v KMSG | tail -12 | sed 's/^/    | /'; }
 
