@@ -193,12 +193,13 @@ SCEN
 
 : >"$tmp/out" # before the first look at it
 # shellcheck disable=SC2086
-CHARLIE=$CHARLIE sh "$CHARLIE_ROOT/testhost/run.sh" --timeout 5400 $adds \
+CHARLIE=$CHARLIE sh "$CHARLIE_ROOT/testhost/run.sh" --retry-frozen --timeout 5400 $adds \
 	--hostfwd "127.0.0.1:$p_http-:8080" --hostfwd "127.0.0.1:$p_go-:9000" \
 	"$tmp/scenario.sh" >"$tmp/out" 2>"$tmp/err" &
 rpid=$!
 
-log() { tr -d '\r' <"$tmp/out"; }
+# (attempt 2 only, if L1 froze and was booted again: lib.sh testhost_log)
+log() { testhost_log "$tmp/out" /dev/stdout; }
 # Wait for the scenario's marker, or for run.sh to end (its own timeout is
 # the hang guard).
 ready=0
