@@ -35,6 +35,8 @@ cp "$OVMF/OVMF_VARS.fd" "$tmp/small.vars"      # the 2M build's store
 cp "$OVMF/OVMF_VARS_4M.fd" "$tmp/ro.vars"
 chmod 444 "$tmp/ro.vars"
 head -c 2097152 /dev/urandom >"$tmp/random.fd"
+head -c 3000000 "$CODE" >"$tmp/truncated.fd"
+{ cat "$CODE"; head -c 100 /dev/zero; } >"$tmp/oddsize.fd"
 
 sums() { cksum "$tmp"/*.img "$tmp"/*.vars "$tmp"/*.fd 2>/dev/null; ls "$tmp"; }
 
@@ -65,6 +67,10 @@ expect() {
 expect with-kernel "efi-with-kernel" --efi --kernel /boot/vmlinuz \
 	--disk "$tmp/esp.img,ro" --efi-vars "$tmp/new.vars"
 expect not-ovmf "efi-firmware" --efi --efi-firmware "$tmp/random.fd" \
+	--disk "$tmp/esp.img,ro" --efi-vars "$tmp/new.vars"
+expect truncated "truncated: its first firmware volume" --efi \
+	--efi-firmware "$tmp/truncated.fd" --disk "$tmp/esp.img,ro" --efi-vars "$tmp/new.vars"
+expect wrong-size "not a multiple of 4 KiB" --efi --efi-firmware "$tmp/oddsize.fd" \
 	--disk "$tmp/esp.img,ro" --efi-vars "$tmp/new.vars"
 if [ -r /usr/share/ovmf/OVMF.fd ]; then
 	expect unified "efi-firmware" --efi \

@@ -144,8 +144,17 @@ void fw_inspect_buf(const uint8_t *p, size_t len, struct charlie_fw_report *r)
 	memset(r, 0, sizeof(*r));
 	r->size = len;
 	if (!fvlen) {
-		snprintf(r->why, sizeof(r->why),
-			 "no firmware volume header (\"_FVH\" at 0x28)");
+		if (len >= 0x48 && !memcmp(p + FV_SIG_OFF, "_FVH", 4) &&
+		    le64(p + FV_LEN_OFF) > len)
+			snprintf(r->why, sizeof(r->why),
+				 "truncated: its first firmware volume is "
+				 "%llu bytes, the file %zu",
+				 (unsigned long long)le64(p + FV_LEN_OFF),
+				 len);
+		else
+			snprintf(r->why, sizeof(r->why),
+				 "no firmware volume header (\"_FVH\" at "
+				 "0x28)");
 		return;
 	}
 	if (!memcmp(p + FV_GUID_OFF, nv_fv_guid, 16)) {
@@ -173,6 +182,12 @@ void fw_inspect_buf(const uint8_t *p, size_t len, struct charlie_fw_report *r)
 		guid_str(p + off + FV_GUID_OFF, r->fv_guid[r->nr_fv++]);
 		off += l;
 	}
+	if (len % FW_BLOCK || len > FW_MAX_CODE) {
+		snprintf(r->why, sizeof(r->why),
+			 "size %zu is not a multiple of 4 KiB up to 16 MiB",
+			 len);
+		return;
+	}
 	for (size_t i = len >= 16 ? len - 16 : 0; i < len; i++)
 		if (p[i] == 0xe9 || p[i] == 0xeb)
 			r->reset_vector = true;
@@ -180,12 +195,6 @@ void fw_inspect_buf(const uint8_t *p, size_t len, struct charlie_fw_report *r)
 		snprintf(r->why, sizeof(r->why),
 			 "firmware volumes but no reset vector (no jump in "
 			 "the last 16 bytes)");
-		return;
-	}
-	if (len % FW_BLOCK || len > FW_MAX_CODE) {
-		snprintf(r->why, sizeof(r->why),
-			 "size %zu is not a multiple of 4 KiB up to 16 MiB",
-			 len);
 		return;
 	}
 	r->kind = CHARLIE_FW_OVMF_CODE;
