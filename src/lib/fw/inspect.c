@@ -149,8 +149,7 @@ void fw_inspect_buf(const uint8_t *p, size_t len, struct charlie_fw_report *r)
 			snprintf(r->why, sizeof(r->why),
 				 "truncated: its first firmware volume is "
 				 "%llu bytes, the file %zu",
-				 (unsigned long long)le64(p + FV_LEN_OFF),
-				 len);
+				 (unsigned long long)le64(p + FV_LEN_OFF), len);
 		else
 			snprintf(r->why, sizeof(r->why),
 				 "no firmware volume header (\"_FVH\" at "
