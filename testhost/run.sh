@@ -31,8 +31,9 @@
 # scenario's exit (kernel panic, scenario powered off itself...); 127 no QEMU;
 # 123 L1 froze twice (--retry-frozen); 4 the initramfs could not be built.
 # Only TCG is used, so this works on a machine without /dev/kvm.
-# Environment: QEMU (default qemu-system-x86_64: L0, and --qemu's copy
-# for L1), TESTHOST_L0_QEMU (L0 only), TESTHOST_TSC_KHZ.
+# Environment: QEMU (default qemu-system-x86_64: --qemu's copy for L1,
+# and L0 when build-l0-qemu.sh's is not built), TESTHOST_L0_QEMU (L0
+# only), TESTHOST_TSC_KHZ, TESTHOST_FREEZE_SECS.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -100,9 +101,17 @@ command -v "$qemu" >/dev/null 2>&1 || {
 	say "$qemu not found (Debian package qemu-system-x86)"
 	exit 127
 }
-# The QEMU that runs L1 (L0): $TESTHOST_L0_QEMU, else the same one
-# (testhost/build-l0-qemu.sh builds one that can run OVMF nested).
-l0=${TESTHOST_L0_QEMU:-$qemu}
+# The QEMU that runs L1 (L0): $TESTHOST_L0_QEMU; else the patched QEMU
+# 7.2 of testhost/build-l0-qemu.sh once it is built (make check builds
+# it: it fixes two nested-SVM races of Debian's 7.2, one of which can
+# freeze L1); else $QEMU, Debian's.
+if [ -n "${TESTHOST_L0_QEMU:-}" ]; then
+	l0=$TESTHOST_L0_QEMU l0_what="L0 $TESTHOST_L0_QEMU"
+elif l0=$(sh "$here/build-l0-qemu.sh" --cached 2>/dev/null); then
+	l0_what="L0 patched QEMU 7.2"
+else
+	l0=$qemu l0_what="L0 $qemu: testhost/build-l0-qemu.sh not built"
+fi
 command -v "$l0" >/dev/null 2>&1 || { say "$l0 not found"; exit 127; }
 # --qemu: QEMU for L1 (a reference VMM beside charlie), with the firmware
 # its microvm (qboot) and pc machines load and the option ROMs for -kernel.
@@ -204,7 +213,7 @@ while :; do
 	: >"$log"
 	rm -f "$work/timedout" "$work/frozen"
 	start=$(date +%s.%N)
-	say "booting L1 ($(basename "$kernel"), $(wc -c <"$work/initrd" | tr -d ' ') bytes of initramfs, timeout ${timeout}s)"
+	say "booting L1 ($(basename "$kernel"), $(wc -c <"$work/initrd" | tr -d ' ') bytes of initramfs, timeout ${timeout}s; $l0_what)"
 	# -no-reboot: a panic (panic=-1) or a failed power-off ends QEMU too.
 	# shellcheck disable=SC2086
 	"$l0" -accel tcg -cpu EPYC,+svm -m "$memory" -smp "$cpus" -M microvm \
