@@ -78,27 +78,29 @@ for bin in $UNIT_BINS; do
 	seen=0
 	nfail=0
 	haveplan=0
+	why=0 # cmocka's "# ..." lines after a "not ok" say why: shown
 	while IFS= read -r l; do
 		case $l in
 		"ok "*"# SKIP"* | "not ok "*"# SKIP"*)
-			seen=$((seen + 1))
+			seen=$((seen + 1)) why=0
 			verdict "SKIP: $name/$(echo "${l#*# SKIP}" | sed 's/^ *//')"
 			;;
 		"not ok "*)
-			seen=$((seen + 1))
+			seen=$((seen + 1)) why=1
 			nfail=$((nfail + 1))
 			verdict "FAIL: $name/${l#not ok * - }"
 			;;
 		"ok "*)
-			seen=$((seen + 1))
+			seen=$((seen + 1)) why=0
 			verdict "PASS: $name/${l#ok * - }"
 			;;
+		"#"*) [ $why = 1 ] && echo "    $l" ;;
 		1..*)
 			# cmocka prints one plan per group: they add up.
 			n=${l#1..}
 			case $n in '' | *[!0-9]*) echo "    $l" ;; *) plan=$((plan + n)) haveplan=1 ;; esac
 			;;
-		"#"* | "") ;;
+		"") ;;
 		*) echo "    $l" ;;
 		esac
 	done <"$tmp"
